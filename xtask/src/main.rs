@@ -1,1 +1,126 @@
-fn main() {}
+//! Project automation, the `cargo xtask` way:
+//!
+//! - `cargo xtask build`: build every policy for `wasm32-wasip1` into `target/policies/`
+//! - `cargo xtask test`: build the policies, then run every test of the workspace
+//! - `cargo xtask demo`: build the policies and evaluate the bundled example requests
+//! - `cargo xtask bench`: build the policies and run the benchmarks
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::{env, fs};
+
+use anyhow::{Context, Result, bail};
+
+const WASM_TARGET: &str = "wasm32-wasip1";
+
+/// Crates built to `.wasm`: the policies, and the test-only policy that proves the host's limits.
+const POLICIES: [&str; 1] = ["no-raw-datastores"];
+const TEST_POLICIES: [&str; 1] = ["misbehaving-policy"];
+
+fn main() -> Result<()> {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let (task, rest) = args
+        .split_first()
+        .map_or(("help", &[][..]), |(t, r)| (t.as_str(), r));
+    match task {
+        "build" => build().map(|_| ()),
+        "test" => {
+            build()?;
+            cargo(&["test", "--workspace"], rest)
+        }
+        "demo" => {
+            build()?;
+            cargo(
+                &[
+                    "run",
+                    "--quiet",
+                    "--package",
+                    "e2e-tests",
+                    "--example",
+                    "demo",
+                ],
+                rest,
+            )
+        }
+        "bench" => {
+            build()?;
+            cargo(&["bench", "--package", "e2e-tests"], rest)
+        }
+        _ => {
+            eprintln!("usage: cargo xtask <build|test|demo|bench> [extra cargo args]");
+            if task == "help" {
+                Ok(())
+            } else {
+                bail!("unknown task {task}")
+            }
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+/// Builds every policy for wasm32-wasip1 and copies it to `target/policies/<name>.wasm`.
+fn build() -> Result<Vec<PathBuf>> {
+    ensure_wasm_target()?;
+    let mut args = vec!["build", "--release", "--target", WASM_TARGET];
+    for name in POLICIES.iter().chain(&TEST_POLICIES) {
+        args.extend(["--package", name]);
+    }
+    cargo(&args, &[])?;
+    let root = workspace_root();
+    let target_dir =
+        env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let out_dir = target_dir.join("policies");
+    fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    let mut built = Vec::new();
+    for name in POLICIES.iter().chain(&TEST_POLICIES) {
+        let artifact = target_dir
+            .join(WASM_TARGET)
+            .join("release")
+            .join(format!("{}.wasm", name.replace('-', "_")));
+        let dest = out_dir.join(format!("{name}.wasm"));
+        fs::copy(&artifact, &dest)
+            .with_context(|| format!("copying {} to {}", artifact.display(), dest.display()))?;
+        let size = fs::metadata(&dest)?.len();
+        eprintln!("built {} ({} KiB)", dest.display(), size / 1024);
+        built.push(dest);
+    }
+    Ok(built)
+}
+
+fn ensure_wasm_target() -> Result<()> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .context("running rustup (is it installed?)")?;
+    if String::from_utf8_lossy(&installed.stdout)
+        .lines()
+        .any(|l| l.trim() == WASM_TARGET)
+    {
+        return Ok(());
+    }
+    run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+fn cargo(args: &[&str], extra: &[String]) -> Result<()> {
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    run(Command::new(cargo)
+        .current_dir(workspace_root())
+        .args(args)
+        .args(extra))
+}
+
+fn run(command: &mut Command) -> Result<()> {
+    let status = command
+        .status()
+        .with_context(|| format!("starting {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed with {status}");
+    }
+    Ok(())
+}

@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod chart;
+pub mod datastores;
 pub mod evaluation;
 pub mod evidence;
 pub mod exemptions;

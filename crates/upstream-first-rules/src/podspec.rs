@@ -1,1 +1,365 @@
-//! TODO
+//! Finding the pod spec inside every pod-producing kind.
+//!
+//! The rules read a handful of fields, so they use small tolerant views instead of the
+//! full `k8s-openapi` types: unknown or future fields never fail a decision, and the
+//! policies stay small when compiled to WebAssembly. A field of the wrong type is still
+//! an error, reported with its path.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The kinds whose objects carry a pod template (or are a pod).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WorkloadKind {
+    Pod,
+    Deployment,
+    ReplicaSet,
+    StatefulSet,
+    DaemonSet,
+    Job,
+    CronJob,
+    ReplicationController,
+}
+
+impl WorkloadKind {
+    pub const ALL: [WorkloadKind; 8] = [
+        WorkloadKind::Pod,
+        WorkloadKind::Deployment,
+        WorkloadKind::ReplicaSet,
+        WorkloadKind::StatefulSet,
+        WorkloadKind::DaemonSet,
+        WorkloadKind::Job,
+        WorkloadKind::CronJob,
+        WorkloadKind::ReplicationController,
+    ];
+
+    pub fn from_kind(kind: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == kind)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkloadKind::Pod => "Pod",
+            WorkloadKind::Deployment => "Deployment",
+            WorkloadKind::ReplicaSet => "ReplicaSet",
+            WorkloadKind::StatefulSet => "StatefulSet",
+            WorkloadKind::DaemonSet => "DaemonSet",
+            WorkloadKind::Job => "Job",
+            WorkloadKind::CronJob => "CronJob",
+            WorkloadKind::ReplicationController => "ReplicationController",
+        }
+    }
+
+    /// Where the pod template sits in an object of this kind; empty for a Pod, whose own
+    /// metadata and spec are the "template".
+    pub fn template_path(self) -> &'static [&'static str] {
+        match self {
+            WorkloadKind::Pod => &[],
+            WorkloadKind::CronJob => &["spec", "jobTemplate", "spec", "template"],
+            _ => &["spec", "template"],
+        }
+    }
+
+    /// Kinds whose pods run until stopped, as opposed to run-to-completion Jobs.
+    pub fn is_long_running(self) -> bool {
+        !matches!(self, WorkloadKind::Job | WorkloadKind::CronJob)
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ObjectMeta {
+    pub name: Option<String>,
+    pub generate_name: Option<String>,
+    pub namespace: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    pub owner_references: Vec<OwnerReference>,
+    pub deletion_timestamp: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OwnerReference {
+    pub api_version: Option<String>,
+    pub kind: String,
+    pub name: String,
+    pub controller: Option<bool>,
+}
+
+impl OwnerReference {
+    /// The API group of the owner, `None` when the reference carries no apiVersion.
+    pub fn group(&self) -> Option<&str> {
+        self.api_version
+            .as_deref()
+            .filter(|v| !v.is_empty())
+            .map(|v| v.rsplit_once('/').map_or("", |(group, _)| group))
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PodSpec {
+    pub containers: Vec<Container>,
+    pub init_containers: Vec<Container>,
+    pub volumes: Vec<Volume>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Container {
+    pub name: String,
+    pub image: Option<String>,
+    pub command: Vec<String>,
+    pub args: Vec<String>,
+    pub env: Vec<EnvVar>,
+    pub ports: Vec<ContainerPort>,
+    pub volume_mounts: Vec<VolumeMount>,
+}
+
+impl Container {
+    /// The container's literal environment (`value`, not `valueFrom`).
+    pub fn literal_env(&self) -> BTreeMap<&str, &str> {
+        self.env
+            .iter()
+            .filter_map(|e| e.value.as_deref().map(|v| (e.name.as_str(), v)))
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct EnvVar {
+    pub name: String,
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContainerPort {
+    pub container_port: i64,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct VolumeMount {
+    pub name: String,
+    pub mount_path: String,
+    pub sub_path: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Volume {
+    pub name: String,
+    pub persistent_volume_claim: Option<PvcVolumeSource>,
+    pub config_map: Option<ConfigMapVolumeSource>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PvcVolumeSource {
+    pub claim_name: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ConfigMapVolumeSource {
+    pub name: String,
+    pub items: Vec<KeyToPath>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct KeyToPath {
+    pub key: String,
+    pub path: String,
+}
+
+/// A pod-producing object, read down to its pod template.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workload {
+    pub kind: WorkloadKind,
+    pub metadata: ObjectMeta,
+    /// The pod template's metadata (the object's own metadata for a Pod).
+    pub template_metadata: ObjectMeta,
+    pub pod_spec: PodSpec,
+}
+
+/// A field of the object has a type the rules cannot read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct ObjectError {
+    pub path: String,
+    pub message: String,
+}
+
+impl Workload {
+    /// Reads a workload of `kind` from `object`; `Ok(None)` for kinds without a pod spec.
+    pub fn from_object(kind: &str, object: &Value) -> Result<Option<Self>, ObjectError> {
+        let Some(kind) = WorkloadKind::from_kind(kind) else {
+            return Ok(None);
+        };
+        let metadata = read_at(object, &["metadata"])?;
+        let template = descend(object, kind.template_path());
+        let (template_metadata, pod_spec) = match template {
+            Some(template) => (
+                read_at(template, &["metadata"]).map_err(|e| prefixed(kind, e))?,
+                read_at(template, &["spec"]).map_err(|e| prefixed(kind, e))?,
+            ),
+            None => Default::default(),
+        };
+        Ok(Some(Workload {
+            kind,
+            metadata,
+            template_metadata,
+            pod_spec,
+        }))
+    }
+
+    /// Long-running containers (init containers excluded).
+    pub fn containers(&self) -> &[Container] {
+        &self.pod_spec.containers
+    }
+
+    /// The label value of the object, falling back to the pod template's labels.
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.metadata
+            .labels
+            .get(key)
+            .or_else(|| self.template_metadata.labels.get(key))
+            .map(String::as_str)
+    }
+
+    /// The controller owner reference, when another controller manages this object.
+    pub fn controller_owner(&self) -> Option<&OwnerReference> {
+        self.metadata
+            .owner_references
+            .iter()
+            .find(|o| o.controller == Some(true))
+    }
+}
+
+/// Reads the object's metadata alone, for kinds without a pod spec.
+pub fn object_metadata(object: &Value) -> Result<ObjectMeta, ObjectError> {
+    read_at(object, &["metadata"])
+}
+
+/// `Kind namespace/name` (or `Kind name` for cluster-scoped objects), as messages name objects.
+pub fn display_name(kind: &str, metadata: &ObjectMeta, request_namespace: &str) -> String {
+    let name = metadata
+        .name
+        .as_deref()
+        .or(metadata.generate_name.as_deref())
+        .unwrap_or("<unnamed>");
+    let namespace = metadata
+        .namespace
+        .as_deref()
+        .filter(|ns| !ns.is_empty())
+        .unwrap_or(request_namespace);
+    if namespace.is_empty() {
+        format!("{kind} {name}")
+    } else {
+        format!("{kind} {namespace}/{name}")
+    }
+}
+
+fn descend<'a>(value: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    path.iter()
+        .try_fold(value, |v, key| v.get(key))
+        .filter(|v| !v.is_null())
+}
+
+fn read_at<T: for<'de> Deserialize<'de> + Default>(
+    value: &Value,
+    path: &[&str],
+) -> Result<T, ObjectError> {
+    match descend(value, path) {
+        None => Ok(T::default()),
+        Some(found) => serde_path_to_error::deserialize(found).map_err(|e| {
+            let inner = e.path().to_string();
+            let mut full = path.join(".");
+            if inner != "." {
+                full.push('.');
+                full.push_str(&inner);
+            }
+            ObjectError {
+                path: full,
+                message: e.into_inner().to_string(),
+            }
+        }),
+    }
+}
+
+fn prefixed(kind: WorkloadKind, e: ObjectError) -> ObjectError {
+    let prefix = kind.template_path().join(".");
+    ObjectError {
+        path: if prefix.is_empty() {
+            e.path
+        } else {
+            format!("{prefix}.{}", e.path)
+        },
+        message: e.message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+    use serde_json::json;
+
+    #[rstest]
+    #[case::deployment("Deployment", json!({"spec": {"template": {"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [{"name": "db", "image": "postgres"}]}}}}))]
+    #[case::cronjob("CronJob", json!({"spec": {"jobTemplate": {"spec": {"template": {"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [{"name": "db", "image": "postgres"}]}}}}}}))]
+    #[case::pod("Pod", json!({"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [{"name": "db", "image": "postgres"}]}}))]
+    fn finds_the_pod_template(#[case] kind: &str, #[case] object: Value) {
+        let workload = Workload::from_object(kind, &object).unwrap().unwrap();
+        assert_eq!(workload.containers()[0].image.as_deref(), Some("postgres"));
+        assert_eq!(workload.template_metadata.labels["app"], "db");
+    }
+
+    #[test]
+    fn kinds_without_pod_spec_are_none() {
+        assert_eq!(
+            Workload::from_object("ConfigMap", &json!({})).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn wrong_types_name_the_path() {
+        let object = json!({"spec": {"template": {"spec": {"containers": [{"name": "db", "ports": [{"containerPort": "x"}]}]}}}});
+        let err = Workload::from_object("StatefulSet", &object).unwrap_err();
+        assert_eq!(
+            err.path,
+            "spec.template.spec.containers[0].ports[0].containerPort"
+        );
+        assert_eq!(err.message, "invalid type: string \"x\", expected i64");
+    }
+
+    #[rstest]
+    #[case(Some("postgresql.cnpg.io/v1"), Some("postgresql.cnpg.io"))]
+    #[case(Some("v1"), Some(""))]
+    #[case(None, None)]
+    #[case(Some(""), None)]
+    fn owner_group(#[case] api_version: Option<&str>, #[case] group: Option<&str>) {
+        let owner = OwnerReference {
+            api_version: api_version.map(str::to_string),
+            ..Default::default()
+        };
+        assert_eq!(owner.group(), group);
+    }
+
+    #[rstest]
+    #[case(json!({"name": "db", "namespace": "data"}), "", "StatefulSet data/db")]
+    #[case(json!({"name": "db"}), "team", "StatefulSet team/db")]
+    #[case(json!({"generateName": "db-"}), "", "StatefulSet db-")]
+    fn display_names(#[case] metadata: Value, #[case] ns: &str, #[case] expected: &str) {
+        let metadata: ObjectMeta = serde_json::from_value(metadata).unwrap();
+        assert_eq!(display_name("StatefulSet", &metadata, ns), expected);
+    }
+}

@@ -1,0 +1,450 @@
+//! Compiled policy modules and the engine they run on.
+//!
+//! The stack is policy-server's: one `wasmtime::Engine` with epoch interruption, a thread that
+//! ticks the epoch, and per module a `wasmtime_provider::WasmtimeEngineProviderPre` (module
+//! compiled and linked once) that is `rehydrate`d into a fresh waPC instance whenever one is
+//! needed. A [`PolicyModule`] is `Send + Sync` and cheap to clone, so a scanner compiles each
+//! policy once and hands clones to its worker threads, which each create their own
+//! [`PolicyEvaluator`].
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+use wasmtime_provider::{
+    EpochDeadlines, ResourceLimits, WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre,
+};
+
+use crate::capabilities::HostContext;
+use crate::error::{HostError, Result};
+use crate::evaluator::PolicyEvaluator;
+
+/// How the shared engine is configured.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Period of the epoch ticker: the precision of execution deadlines (a deadline fires
+    /// between one tick early and one tick late). Default: 10 ms.
+    pub epoch_tick: Duration,
+    /// Directory of wasmtime's on-disk cache of compiled modules (keyed by a hash of the wasm
+    /// and of the compiler configuration), so that a module compiled once is loaded, not
+    /// recompiled, by the next process. Default: no cache.
+    pub cache_dir: Option<PathBuf>,
+    /// Whether traps carry a wasm backtrace. wasmtime-provider reports a failed call with the
+    /// error's top-level text only, which is the backtrace when there is one (and the trap reason
+    /// is lost), or the trap reason when there is none. So with `false` (the default) the `500`
+    /// of a trapping policy says ``wasm trap: wasm `unreachable` instruction executed``; with
+    /// `true` it shows the frames instead, exactly as policy-server's default engine does
+    /// (useful for policies built with symbols).
+    pub wasm_backtraces: bool,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            epoch_tick: Duration::from_millis(10),
+            cache_dir: None,
+            wasm_backtraces: false,
+        }
+    }
+}
+
+/// The wasmtime engine shared by policy modules, with its epoch ticker thread.
+///
+/// Cloning is cheap. The ticker thread only holds a weak reference: it stops once the engine and
+/// every module compiled with it are dropped.
+#[derive(Clone)]
+pub struct PolicyEngine {
+    engine: wasmtime::Engine,
+    epoch_tick: Duration,
+}
+
+impl std::fmt::Debug for PolicyEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PolicyEngine")
+            .field("epoch_tick", &self.epoch_tick)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PolicyEngine {
+    /// Creates an engine and starts its epoch ticker.
+    pub fn new(config: EngineConfig) -> Result<Self> {
+        let mut wasmtime_config = wasmtime::Config::default();
+        wasmtime_config.epoch_interruption(true);
+        if !config.wasm_backtraces {
+            wasmtime_config.wasm_backtrace_max_frames(None);
+        }
+        if let Some(dir) = &config.cache_dir {
+            let mut cache_config = wasmtime::CacheConfig::new();
+            cache_config.with_directory(dir);
+            let cache = wasmtime::Cache::new(cache_config).map_err(|e| HostError::Engine {
+                message: format!("cannot use {} as module cache: {e:#}", dir.display()),
+            })?;
+            wasmtime_config.cache(Some(cache));
+        }
+        let engine = wasmtime::Engine::new(&wasmtime_config).map_err(|e| HostError::Engine {
+            message: format!("{e:#}"),
+        })?;
+        let epoch_tick = config.epoch_tick.max(Duration::from_millis(1));
+        start_ticker(&engine, epoch_tick)?;
+        Ok(Self { engine, epoch_tick })
+    }
+
+    /// A process-wide engine with the default configuration, created on first use.
+    pub fn shared() -> Result<Self> {
+        static SHARED: OnceLock<std::result::Result<PolicyEngine, String>> = OnceLock::new();
+        SHARED
+            .get_or_init(|| Self::new(EngineConfig::default()).map_err(|e| e.to_string()))
+            .clone()
+            .map_err(|message| HostError::Engine { message })
+    }
+
+    /// Period of the epoch ticker.
+    #[must_use]
+    pub fn epoch_tick(&self) -> Duration {
+        self.epoch_tick
+    }
+
+    /// The underlying wasmtime engine.
+    #[must_use]
+    pub fn wasmtime_engine(&self) -> &wasmtime::Engine {
+        &self.engine
+    }
+
+    /// Epoch ticks that cover `deadline` (rounded up, plus the tick that may already be under
+    /// way), so that a policy is never stopped before its deadline.
+    fn ticks(&self, deadline: Duration) -> u64 {
+        let tick = self.epoch_tick.as_nanos().max(1);
+        let ticks = deadline.as_nanos().div_ceil(tick).saturating_add(1);
+        u64::try_from(ticks).unwrap_or(NO_DEADLINE).min(NO_DEADLINE)
+    }
+}
+
+/// A deadline so far away it never fires (but `current epoch + delta` cannot overflow).
+const NO_DEADLINE: u64 = u64::MAX / 4;
+
+/// Increments the epoch every `tick`, catching up with wall time when a sleep overshoots.
+fn start_ticker(engine: &wasmtime::Engine, tick: Duration) -> Result<()> {
+    let weak = engine.weak();
+    thread::Builder::new()
+        .name("policy-host-epoch".to_owned())
+        .spawn(move || {
+            let start = Instant::now();
+            let mut ticks: u128 = 0;
+            loop {
+                thread::sleep(tick);
+                let Some(engine) = weak.upgrade() else {
+                    return;
+                };
+                let due = start.elapsed().as_nanos() / tick.as_nanos().max(1);
+                while ticks < due {
+                    engine.increment_epoch();
+                    ticks += 1;
+                }
+            }
+        })
+        .map(drop)
+        .map_err(HostError::Ticker)
+}
+
+/// Per-instance limits of a policy module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Wall-clock budget of one guest call (`validate`, `validate_settings`, ...) and of the
+    /// instance initialisation; past it the guest is interrupted. `None`: no deadline.
+    /// Default: 2 s.
+    pub execution_deadline: Option<Duration>,
+    /// Maximum size of the linear memory of an instance; growing past it fails, which Rust
+    /// guests treat as an allocation failure (they abort, i.e. trap). `None`: the wasm32
+    /// maximum (4 GiB). Default: 256 MiB.
+    pub max_memory_bytes: Option<usize>,
+    /// Maximum number of elements of each table of an instance. Default: 100 000.
+    pub max_table_elements: Option<usize>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            execution_deadline: Some(Duration::from_secs(2)),
+            max_memory_bytes: Some(256 << 20),
+            max_table_elements: Some(100_000),
+        }
+    }
+}
+
+/// A compiled policy, ready to be instantiated any number of times, from any thread.
+#[derive(Clone)]
+pub struct PolicyModule {
+    inner: Arc<ModuleInner>,
+}
+
+struct ModuleInner {
+    name: String,
+    path: Option<PathBuf>,
+    digest: String,
+    engine: PolicyEngine,
+    module: wasmtime::Module,
+    pre: WasmtimeEngineProviderPre,
+    limits: Limits,
+    deadlines: EpochDeadlines,
+}
+
+impl std::fmt::Debug for PolicyModule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PolicyModule")
+            .field("name", &self.inner.name)
+            .field("path", &self.inner.path)
+            .field("digest", &self.inner.digest)
+            .field("limits", &self.inner.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PolicyModule {
+    /// Reads and compiles a `.wasm` file. The module is named after the file stem.
+    pub fn from_file(
+        engine: &PolicyEngine,
+        path: impl AsRef<Path>,
+        limits: Limits,
+    ) -> Result<Self> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| HostError::ReadModule {
+            path: path.to_owned(),
+            source,
+        })?;
+        let name = path.file_stem().map_or_else(
+            || path.display().to_string(),
+            |s| s.to_string_lossy().into_owned(),
+        );
+        Self::build(engine, name, Some(path.to_owned()), &bytes, limits)
+    }
+
+    /// Compiles a module from its bytes (binary wasm, or the text format).
+    pub fn from_bytes(
+        engine: &PolicyEngine,
+        name: impl Into<String>,
+        bytes: &[u8],
+        limits: Limits,
+    ) -> Result<Self> {
+        Self::build(engine, name.into(), None, bytes, limits)
+    }
+
+    fn build(
+        engine: &PolicyEngine,
+        name: String,
+        path: Option<PathBuf>,
+        bytes: &[u8],
+        limits: Limits,
+    ) -> Result<Self> {
+        let digest = format!("{:x}", Sha256::digest(bytes));
+        let module =
+            wasmtime::Module::new(&engine.engine, bytes).map_err(|e| HostError::Compile {
+                module: name.clone(),
+                message: format!("{e:#}"),
+            })?;
+        Self::assemble(engine.clone(), name, path, digest, module, limits)
+    }
+
+    fn assemble(
+        engine: PolicyEngine,
+        name: String,
+        path: Option<PathBuf>,
+        digest: String,
+        module: wasmtime::Module,
+        limits: Limits,
+    ) -> Result<Self> {
+        let pre = WasmtimeEngineProviderBuilder::new()
+            .engine(engine.engine.clone())
+            .module(module.clone())
+            .enable_resource_limits(ResourceLimits {
+                max_memory_size: limits.max_memory_bytes,
+                max_table_elements: limits.max_table_elements,
+            })
+            .build_pre()
+            .map_err(|source| HostError::Prepare {
+                module: name.clone(),
+                source,
+            })?;
+        let ticks = limits
+            .execution_deadline
+            .map_or(NO_DEADLINE, |deadline| engine.ticks(deadline));
+        let deadlines = EpochDeadlines {
+            wapc_init: ticks,
+            wapc_func: ticks,
+        };
+        Ok(Self {
+            inner: Arc::new(ModuleInner {
+                name,
+                path,
+                digest,
+                engine,
+                module,
+                pre,
+                limits,
+                deadlines,
+            }),
+        })
+    }
+
+    /// The same compiled module with other limits (no recompilation).
+    pub fn with_limits(&self, limits: Limits) -> Result<Self> {
+        let inner = &self.inner;
+        Self::assemble(
+            inner.engine.clone(),
+            inner.name.clone(),
+            inner.path.clone(),
+            inner.digest.clone(),
+            inner.module.clone(),
+            limits,
+        )
+    }
+
+    /// A new evaluator (one waPC instance, created lazily) with the given host context.
+    ///
+    /// The evaluator is not `Send`: create one per thread.
+    #[must_use]
+    pub fn evaluator(&self, context: HostContext) -> PolicyEvaluator {
+        PolicyEvaluator::new(self.clone(), context)
+    }
+
+    /// Name of the module (file stem, or the name given to [`PolicyModule::from_bytes`]).
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The file the module was read from, if any.
+    #[must_use]
+    pub fn path(&self) -> Option<&Path> {
+        self.inner.path.as_deref()
+    }
+
+    /// Hex SHA-256 of the wasm bytes: identifies the module (e.g. to deduplicate or cache).
+    #[must_use]
+    pub fn digest(&self) -> &str {
+        &self.inner.digest
+    }
+
+    /// The limits every instance runs under.
+    #[must_use]
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    /// The engine the module was compiled with.
+    #[must_use]
+    pub fn engine(&self) -> &PolicyEngine {
+        &self.inner.engine
+    }
+
+    /// The compiled code, serialised: what an external cache would store for this module
+    /// (wasmtime's own on-disk cache is [`EngineConfig::cache_dir`]).
+    pub fn serialize(&self) -> Result<Vec<u8>> {
+        self.inner
+            .module
+            .serialize()
+            .map_err(|e| HostError::Compile {
+                module: self.inner.name.clone(),
+                message: format!("cannot serialise the compiled module: {e:#}"),
+            })
+    }
+
+    pub(crate) fn pre(&self) -> &WasmtimeEngineProviderPre {
+        &self.inner.pre
+    }
+
+    pub(crate) fn deadlines(&self) -> EpochDeadlines {
+        self.inner.deadlines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn module_and_engine_are_shareable_across_threads() {
+        assert_send_sync::<PolicyModule>();
+        assert_send_sync::<PolicyEngine>();
+        assert_send_sync::<HostError>();
+    }
+
+    #[test]
+    fn deadline_ticks_round_up() {
+        let engine = PolicyEngine::new(EngineConfig {
+            epoch_tick: Duration::from_millis(10),
+            ..EngineConfig::default()
+        })
+        .expect("engine");
+        assert_eq!(engine.ticks(Duration::from_millis(95)), 11);
+        assert_eq!(engine.ticks(Duration::from_millis(100)), 11);
+        assert_eq!(engine.ticks(Duration::ZERO), 1);
+        assert_eq!(engine.ticks(Duration::MAX), NO_DEADLINE);
+    }
+
+    /// The smallest module waPC accepts.
+    const MINIMAL_WAPC: &str = r#"(module
+        (memory (export "memory") 1)
+        (func (export "__guest_call") (param i32 i32) (result i32) i32.const 0))"#;
+
+    #[test]
+    fn compiled_modules_are_cached_on_disk_and_limits_change_without_recompiling() {
+        let dir = std::env::temp_dir().join(format!("policy-host-cache-{}", std::process::id()));
+        let engine = PolicyEngine::new(EngineConfig {
+            cache_dir: Some(dir.clone()),
+            ..EngineConfig::default()
+        })
+        .expect("engine with cache");
+        let module = PolicyModule::from_bytes(
+            &engine,
+            "minimal",
+            MINIMAL_WAPC.as_bytes(),
+            Limits::default(),
+        )
+        .expect("valid module");
+        let cached = std::fs::read_dir(&dir)
+            .map(|entries| entries.count())
+            .unwrap_or(0);
+        assert!(cached > 0, "nothing cached in {}", dir.display());
+        assert_eq!(module.digest().len(), 64);
+        assert!(!module.serialize().expect("serialisable").is_empty());
+
+        let limits = Limits {
+            max_memory_bytes: Some(1 << 20),
+            ..Limits::default()
+        };
+        let other = module.with_limits(limits.clone()).expect("same module");
+        assert_eq!((other.digest(), other.limits()), (module.digest(), &limits));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn invalid_wasm_is_a_compile_error_naming_the_module() {
+        let engine = PolicyEngine::shared().expect("engine");
+        let error = PolicyModule::from_bytes(&engine, "garbage", b"not wasm", Limits::default())
+            .expect_err("invalid module");
+        assert!(
+            error
+                .to_string()
+                .starts_with("cannot compile policy module garbage:"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn missing_file_is_a_read_error_naming_the_file() {
+        let engine = PolicyEngine::shared().expect("engine");
+        let error = PolicyModule::from_file(&engine, "/nonexistent/p.wasm", Limits::default())
+            .expect_err("missing file");
+        assert!(
+            error
+                .to_string()
+                .starts_with("cannot read policy module /nonexistent/p.wasm:"),
+            "{error}"
+        );
+    }
+}
