@@ -3,10 +3,8 @@
 
 mod common;
 
-use std::time::Instant;
-
 use common::{
-    DEADLINE, MEMORY_LIMIT, admission_request, admission_review, behaviour, evaluator, module, pod,
+    MEMORY_LIMIT, admission_request, admission_review, behaviour, evaluator, module, pod,
 };
 use policy_host::{
     AdmissionResponse, HostContext, HostError, Limits, RequestError, ValidateRequest,
@@ -161,19 +159,13 @@ fn failures_are_500_and_the_next_evaluation_works(#[case] failure: &str, #[case]
     let request =
         ValidateRequest::from_value(admission_request("uid-f", pod("web"))).expect("valid request");
 
-    let started = Instant::now();
     let response = evaluator
         .validate(&request, &behaviour(failure))
         .expect("the module instantiates");
-    let elapsed = started.elapsed();
     assert_eq!(response.uid, "uid-f");
     assert!(!response.allowed);
     assert_eq!(response.code(), Some(500));
     assert_eq!(response.message(), Some(message));
-    if failure == "loop" {
-        assert!(elapsed >= DEADLINE, "interrupted after {elapsed:?}");
-        assert!(elapsed < DEADLINE * 4, "interrupted after {elapsed:?}");
-    }
 
     let next = evaluator
         .validate(&request, &behaviour("reject"))
