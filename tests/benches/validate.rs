@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use e2e_tests::{Policy, admission_request};
-use policy_host::testing;
+use policy_host::{ContextAwareResource, HostCapabilities, HostContext, ObjectStore, testing};
 use serde_json::{Value, json};
 
 const WARMUP: usize = 200;
@@ -53,6 +53,53 @@ fn measure(policy: &mut Policy, request: &Value, settings: &Value) -> (Duration,
     (samples[ITERATIONS / 2], samples[ITERATIONS * 99 / 100])
 }
 
+/// A web Deployment and the NetworkPolicies of its namespace: a default deny, an
+/// ingress policy selecting it, and one selecting other pods.
+fn web_deployment_with_network_policies() -> (Value, Vec<Value>) {
+    let np = |name: &str, spec: Value| {
+        json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+               "metadata": {"name": name, "namespace": "shop"}, "spec": spec})
+    };
+    let policies = vec![
+        np(
+            "default-deny",
+            json!({"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),
+        ),
+        np(
+            "web-ingress",
+            json!({
+                "podSelector": {"matchLabels": {"app.kubernetes.io/name": "web"},
+                                "matchExpressions": [{"key": "track", "operator": "NotIn", "values": ["canary"]}]},
+                "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}],
+                             "ports": [{"port": 8080, "protocol": "TCP"}]}]
+            }),
+        ),
+        np(
+            "api-egress",
+            json!({
+                "podSelector": {"matchLabels": {"app.kubernetes.io/name": "api"}},
+                "policyTypes": ["Egress"],
+                "egress": [{"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "db"}}}], "ports": [{"port": 5432}]}]
+            }),
+        ),
+    ];
+    let deployment = json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "shop", "labels": {"app.kubernetes.io/name": "web"}},
+        "spec": {
+            "replicas": 3,
+            "selector": {"matchLabels": {"app.kubernetes.io/name": "web"}},
+            "template": {
+                "metadata": {"labels": {"app.kubernetes.io/name": "web", "app.kubernetes.io/part-of": "shop"}},
+                "spec": {"containers": [{"name": "web", "image": "registry.corp/shop/web:1.4.2",
+                                         "ports": [{"containerPort": 8080}],
+                                         "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}}}]}
+            }
+        }
+    });
+    (deployment, policies)
+}
+
 fn main() {
     let name = "no-raw-datastores";
     let size = std::fs::metadata(testing::policy_path(name))
@@ -63,6 +110,99 @@ fn main() {
     let (median, p99) = measure(&mut policy, &request, &json!({}));
     println!(
         "{name}: {size} bytes ({} KiB); validate typical StatefulSet: median {median:?}, p99 {p99:?} ({ITERATIONS} runs)",
+        size / 1024
+    );
+
+    let name = "require-network-policy";
+    let size = std::fs::metadata(testing::policy_path(name))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let (deployment, policies) = web_deployment_with_network_policies();
+    let context = HostContext::new()
+        .with_object_store(ObjectStore::from_objects(policies).expect("valid objects"))
+        .with_context_aware_resources([ContextAwareResource::new(
+            "networking.k8s.io/v1",
+            "NetworkPolicy",
+        )])
+        .with_host_capabilities(
+            HostCapabilities::new(["kubernetes/list_resources_by_namespace"]).expect("pattern"),
+        );
+    let mut policy = Policy::with_context(name, context);
+    let (median, p99) = measure(
+        &mut policy,
+        &admission_request("CREATE", &deployment, None),
+        &json!({}),
+    );
+    println!(
+        "{name}: {size} bytes ({} KiB); validate Deployment with 3 NetworkPolicies in the store: median {median:?}, p99 {p99:?} ({ITERATIONS} runs)",
+        size / 1024
+    );
+
+    let name = "pvc-contract";
+    let size = std::fs::metadata(testing::policy_path(name))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let contract = json!({"allowedStorageClasses": ["standard", "standard-rwo", "fast"],
+                          "defaultStorageClass": "standard", "maxSize": "1Ti",
+                          "classes": {"fast": {"maxSize": "512Gi", "accessModes": ["ReadWriteOnce"]}}});
+    let claim = |name: &str, class: Option<&str>| {
+        let mut claim = json!({"metadata": {"name": name, "namespace": "data", "labels": {"app": "db"}},
+                               "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "100Gi"}}}});
+        if let Some(class) = class {
+            claim["spec"]["storageClassName"] = json!(class);
+        }
+        claim
+    };
+    let mut pvc = claim("uploads", Some("fast"));
+    pvc["apiVersion"] = json!("v1");
+    pvc["kind"] = json!("PersistentVolumeClaim");
+    let mut defaulted_pvc = pvc.clone();
+    defaulted_pvc["spec"]
+        .as_object_mut()
+        .map(|s| s.remove("storageClassName"));
+    let mut statefulset = typical_statefulset();
+    statefulset["spec"]["volumeClaimTemplates"] =
+        json!([claim("data", Some("standard")), claim("wal", Some("fast"))]);
+    let mut defaulted = statefulset.clone();
+    defaulted["spec"]["volumeClaimTemplates"][0] = claim("data", None);
+    let mut policy = Policy::new(name);
+    for (what, object) in [
+        ("PVC", pvc),
+        ("PVC defaulted", defaulted_pvc),
+        ("StatefulSet, 2 claim templates", statefulset),
+        ("StatefulSet, 2 claim templates, 1 defaulted", defaulted),
+    ] {
+        let (median, p99) = measure(
+            &mut policy,
+            &admission_request("CREATE", &object, None),
+            &contract,
+        );
+        println!(
+            "{name}: {size} bytes ({} KiB); validate {what}: median {median:?}, p99 {p99:?} ({ITERATIONS} runs)",
+            size / 1024
+        );
+    }
+
+    let name = "require-upstream-chart";
+    let size = std::fs::metadata(testing::policy_path(name))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let grafana = json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "grafana", "namespace": "monitoring", "labels": {"helm.sh/chart": "grafana-8.5.1"}},
+        "spec": {"selector": {"matchLabels": {"app": "grafana"}},
+                 "template": {"metadata": {"labels": {"app": "grafana"}},
+                              "spec": {"containers": [{"name": "grafana", "image": "grafana/grafana:11.3.0", "ports": [{"containerPort": 3000}]},
+                                                      {"name": "sidecar", "image": "quay.io/kiwigrid/k8s-sidecar:1.28.0"}]}}}
+    });
+    let mut policy = Policy::new(name);
+    let (median, p99) = measure(
+        &mut policy,
+        &admission_request("CREATE", &grafana, None),
+        &json!({}),
+    );
+    println!(
+        "{name}: {size} bytes ({} KiB); validate chart-rendered Grafana Deployment: median {median:?}, p99 {p99:?} ({ITERATIONS} runs)",
         size / 1024
     );
 

@@ -14,7 +14,12 @@ use anyhow::{Context, Result, bail};
 const WASM_TARGET: &str = "wasm32-wasip1";
 
 /// Crates built to `.wasm`: the policies, and the test-only policy that proves the host's limits.
-const POLICIES: [&str; 1] = ["no-raw-datastores"];
+const POLICIES: [&str; 4] = [
+    "no-raw-datastores",
+    "require-network-policy",
+    "pvc-contract",
+    "require-upstream-chart",
+];
 const TEST_POLICIES: [&str; 1] = ["misbehaving-policy"];
 
 fn main() -> Result<()> {

@@ -300,6 +300,32 @@ fn rejected(message: String, code: Option<u16>) -> ValidationResponse {
     }
 }
 
+/// Registers a policy's waPC entry points (`validate`, `validate_settings`,
+/// `protocol_version`), so every policy crate speaks the protocol the same way.
+#[macro_export]
+macro_rules! register_policy {
+    ($policy:ty) => {
+        #[unsafe(no_mangle)]
+        pub extern "C" fn wapc_init() {
+            use $crate::kubewarden_policy_sdk::wapc_guest::{self as guest, CallResult};
+            guest::register_function("validate", |payload: &[u8]| -> CallResult {
+                Ok($crate::serde_json::to_vec(
+                    &$crate::evaluation::validate::<$policy>(payload),
+                )?)
+            });
+            guest::register_function("validate_settings", |payload: &[u8]| -> CallResult {
+                Ok($crate::serde_json::to_vec(
+                    &$crate::evaluation::validate_settings::<$policy>(payload),
+                )?)
+            });
+            guest::register_function(
+                "protocol_version",
+                $crate::kubewarden_policy_sdk::protocol_version_guest,
+            );
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

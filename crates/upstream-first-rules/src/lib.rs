@@ -3,6 +3,10 @@
 //! Everything a policy decides lives here, once, so the policies (compiled to
 //! `wasm32-wasip1`) and the scanner give the same answers.
 
+// Re-exported for `register_policy!`, so policy crates need no matching versions.
+pub use kubewarden_policy_sdk;
+pub use serde_json;
+
 pub mod catalog;
 pub mod chart;
 pub mod datastores;
@@ -10,8 +14,11 @@ pub mod evaluation;
 pub mod evidence;
 pub mod exemptions;
 pub mod image;
+pub mod network;
 pub mod podspec;
 pub mod provenance;
 pub mod quantity;
 pub mod selector;
 pub mod settings;
+pub mod storage;
+pub mod upstream_chart;

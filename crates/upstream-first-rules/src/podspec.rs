@@ -117,6 +117,7 @@ pub struct Container {
     pub env: Vec<EnvVar>,
     pub ports: Vec<ContainerPort>,
     pub volume_mounts: Vec<VolumeMount>,
+    pub working_dir: Option<String>,
 }
 
 impl Container {
@@ -149,6 +150,8 @@ pub struct VolumeMount {
     pub name: String,
     pub mount_path: String,
     pub sub_path: Option<String>,
+    /// A sub path built from environment variables at runtime: unknown to the rules.
+    pub sub_path_expr: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -156,6 +159,21 @@ pub struct VolumeMount {
 pub struct Volume {
     pub name: String,
     pub persistent_volume_claim: Option<PvcVolumeSource>,
+    pub config_map: Option<ConfigMapVolumeSource>,
+    pub projected: Option<ProjectedVolumeSource>,
+}
+
+/// A projected volume. Only its ConfigMap sources are read; any other source (Secret,
+/// downward API, service account token, …) has `config_map: None`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ProjectedVolumeSource {
+    pub sources: Vec<VolumeProjection>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct VolumeProjection {
     pub config_map: Option<ConfigMapVolumeSource>,
 }
 
@@ -177,6 +195,70 @@ pub struct ConfigMapVolumeSource {
 pub struct KeyToPath {
     pub key: String,
     pub path: String,
+}
+
+/// A PersistentVolumeClaim, or one of a StatefulSet's `volumeClaimTemplates`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PersistentVolumeClaim {
+    pub metadata: ObjectMeta,
+    pub spec: PersistentVolumeClaimSpec,
+    pub status: PersistentVolumeClaimStatus,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PersistentVolumeClaimSpec {
+    /// `None` when absent or null; `Some("")` asks for static binding.
+    pub storage_class_name: Option<String>,
+    pub access_modes: Vec<String>,
+    pub resources: VolumeResourceRequirements,
+    pub volume_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct VolumeResourceRequirements {
+    /// Quantities stay raw JSON, so a malformed one is reported by the rule that reads it.
+    pub requests: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PersistentVolumeClaimStatus {
+    /// The access modes of the bound volume.
+    pub access_modes: Vec<String>,
+}
+
+/// The controller fields of a Deployment or StatefulSet `spec` besides its pod template.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ControllerSpec {
+    pub replicas: Option<i64>,
+    pub strategy: Option<DeploymentStrategy>,
+    pub volume_claim_templates: Vec<PersistentVolumeClaim>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DeploymentStrategy {
+    #[serde(rename = "type")]
+    pub strategy_type: Option<String>,
+}
+
+/// Reads a PersistentVolumeClaim object.
+pub fn persistent_volume_claim(object: &Value) -> Result<PersistentVolumeClaim, ObjectError> {
+    read_at(object, &[])
+}
+
+/// Reads the controller fields of a Deployment or StatefulSet.
+pub fn controller_spec(object: &Value) -> Result<ControllerSpec, ObjectError> {
+    read_at(object, &["spec"])
+}
+
+/// Reads a StatefulSet's `spec.volumeClaimTemplates` alone.
+pub fn volume_claim_templates(object: &Value) -> Result<Vec<PersistentVolumeClaim>, ObjectError> {
+    read_at(object, &["spec", "volumeClaimTemplates"])
 }
 
 /// A pod-producing object, read down to its pod template.
@@ -283,7 +365,9 @@ fn read_at<T: for<'de> Deserialize<'de> + Default>(
             let inner = e.path().to_string();
             let mut full = path.join(".");
             if inner != "." {
-                full.push('.');
+                if !full.is_empty() {
+                    full.push('.');
+                }
                 full.push_str(&inner);
             }
             ObjectError {
