@@ -9,16 +9,21 @@ use policy_host::{ContextAwareResource, HostCapabilities, HostContext, ObjectSto
 use serde_json::Value;
 
 /// Policies whose rows are checked; the others' rows are listed as not yet covered.
-const IMPLEMENTED: [&str; 4] = [
+const IMPLEMENTED: [&str; 5] = [
     "no-raw-datastores",
     "require-network-policy",
     "require-upstream-chart",
     "pvc-contract",
+    "no-sql-mutating-jobs",
 ];
 
 /// The policy of the `@bundle` rows: context-aware, so a bundle's files are loaded into the
 /// host's store and each of its pod-producing objects is evaluated against them.
 const BUNDLE_POLICY: &str = "require-network-policy";
+
+/// Policies that read other objects through the host: their rows are evaluated with the row's
+/// files in the host's store (no-sql-mutating-jobs reads the script ConfigMaps of its Jobs).
+const CONTEXT_AWARE: [&str; 2] = [BUNDLE_POLICY, "no-sql-mutating-jobs"];
 
 /// Kinds that have no namespace; `kubectl apply -f` puts every other object without one in
 /// `default`, and so do the bundles.
@@ -47,23 +52,27 @@ fn applied_objects(file: &str) -> Vec<Value> {
     objects
 }
 
-/// What a bundle's policy sees: every object of the bundle, the `contextAwareResources` of
-/// config.yaml, and the host capabilities its `metadata.yml` declares.
+/// What a context-aware policy sees: every object of the row's files, the
+/// `contextAwareResources` of config.yaml, and the host capabilities its `metadata.yml` declares.
 fn bundle_context(files: &[String]) -> HostContext {
+    host_context(BUNDLE_POLICY, files)
+}
+
+fn host_context(policy_name: &str, files: &[String]) -> HostContext {
     let store = ObjectStore::from_objects(files.iter().flat_map(|file| applied_objects(file)))
         .expect("corpus objects fit the store");
     let config = load_objects(&corpus_dir().join("config.yaml"));
     let declared = config
         .iter()
-        .find(|policy| policy["metadata"]["name"] == BUNDLE_POLICY)
-        .expect("config.yaml configures the bundle policy");
+        .find(|policy| policy["metadata"]["name"] == policy_name)
+        .expect("config.yaml configures the policy");
     let resources: Vec<ContextAwareResource> =
         serde_json::from_value(declared["spec"]["contextAwareResources"].clone())
             .expect("contextAwareResources");
     let metadata = load_objects(
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../policies")
-            .join(BUNDLE_POLICY)
+            .join(policy_name)
             .join("metadata.yml"),
     );
     let capabilities: Vec<String> =
@@ -85,14 +94,14 @@ fn corpus_verdicts_hold() {
             continue;
         }
         let (settings, resources) = &config[&row.policy];
-        let mut policy = if row.policy == BUNDLE_POLICY {
-            Policy::with_context(&row.policy, bundle_context(&row.files))
+        let mut policy = if CONTEXT_AWARE.contains(&row.policy.as_str()) {
+            Policy::with_context(&row.policy, host_context(&row.policy, &row.files))
         } else {
             Policy::new(&row.policy)
         };
         let mut rejections = Vec::new();
         for file in &row.files {
-            let objects = if row.policy == BUNDLE_POLICY {
+            let objects = if CONTEXT_AWARE.contains(&row.policy.as_str()) {
                 applied_objects(file)
             } else {
                 load_objects(&corpus_dir().join(file))

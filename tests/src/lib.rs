@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 use policy_host::{
-    AdmissionResponse, HostContext, Limits, PolicyEngine, PolicyEvaluator, PolicyModule,
-    SettingsValidationResponse, testing,
+    AdmissionResponse, HostCallExchange, HostContext, Limits, PolicyEngine, PolicyEvaluator,
+    PolicyModule, SettingsValidationResponse, testing,
 };
 use serde_json::{Value, json};
 
@@ -51,27 +51,34 @@ impl Policy {
             .expect("policy instance")
     }
 
+    /// [`Policy::validate`] with borrowed settings, as a caller that keeps them does.
+    pub fn validate_with(&mut self, request: Value, settings: &Value) -> AdmissionResponse {
+        self.evaluator
+            .validate_value(request, settings)
+            .expect("policy instance")
+    }
+
     pub fn validate_settings(&mut self, settings: Value) -> SettingsValidationResponse {
         self.evaluator
             .validate_settings(&settings)
             .expect("policy instance")
     }
+
+    /// The host-capability calls of the last evaluation, with the host's answers.
+    pub fn exchanges(&self) -> Vec<HostCallExchange> {
+        self.evaluator.exchanges()
+    }
 }
 
-/// Group and resource (plural) of a kind, as the API server names them in a request.
+/// Group and resource (plural) of a kind, as the API server names them in a request (the
+/// scanner's mapping, so that both agree).
 pub fn resource_of(api_version: &str, kind: &str) -> (String, String, String) {
-    let (group, version) = api_version
-        .rsplit_once('/')
-        .map_or(("", api_version), |(g, v)| (g, v));
-    let lower = kind.to_ascii_lowercase();
-    let plural = if let Some(stem) = lower.strip_suffix('y') {
-        format!("{stem}ies")
-    } else if lower.ends_with('s') {
-        format!("{lower}es")
-    } else {
-        format!("{lower}s")
-    };
-    (group.to_string(), version.to_string(), plural)
+    let (group, version) = upstream_first::kinds::group_version(api_version);
+    (
+        group.to_string(),
+        version.to_string(),
+        upstream_first::kinds::resource_name(kind),
+    )
 }
 
 /// An AdmissionRequest for `object`, as the API server sends it.
@@ -111,9 +118,14 @@ pub fn load_objects(path: &Path) -> Vec<Value> {
     let text =
         std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     let mut objects = Vec::new();
-    for document in serde_yaml_ng::Deserializer::from_str(&text) {
-        let value: Value = serde::Deserialize::deserialize(document)
-            .unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()));
+    // Split as the scanner does; every document is parsed on its own.
+    for document in upstream_first::documents::split_yaml_documents(&text) {
+        let Some(line) = document.content_line() else {
+            continue;
+        };
+        let value: Value = serde_yaml_ng::from_str(document.text).unwrap_or_else(|e| {
+            panic!("parsing {} (document at line {line}): {e}", path.display())
+        });
         unwrap_lists(value, &mut objects);
     }
     objects

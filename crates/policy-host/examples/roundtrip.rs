@@ -81,6 +81,80 @@ fn main() {
         })
         .collect();
     samples.sort();
+    let phase = |label: &str, f: &mut dyn FnMut() -> Duration| {
+        let mut v: Vec<Duration> = (0..iterations).map(|_| f()).collect();
+        v.sort();
+        println!("  {label}: median {:?}", v[iterations / 2]);
+    };
+    phase("clone", &mut || {
+        let s = Instant::now();
+        let r = request.clone();
+        let e = s.elapsed();
+        drop(r);
+        e
+    });
+    phase("drop", &mut || {
+        let r = request.clone();
+        let s = Instant::now();
+        drop(r);
+        s.elapsed()
+    });
+    phase("from_value", &mut || {
+        let r = request.clone();
+        let s = Instant::now();
+        let v = policy_host::ValidateRequest::from_value(r).unwrap();
+        let e = s.elapsed();
+        drop(v);
+        e
+    });
+    let vr = policy_host::ValidateRequest::from_value(request.clone()).unwrap();
+    phase("validate_payload", &mut || {
+        let s = Instant::now();
+        let v = vr.validate_payload(&settings).unwrap();
+        let e = s.elapsed();
+        drop(v);
+        e
+    });
+    phase("to_writer presized", &mut || {
+        let s = Instant::now();
+        let mut v = Vec::with_capacity(4096);
+        serde_json::to_writer(
+            &mut v,
+            &json!({"request": vr.admission_request().object, "settings": &settings}),
+        )
+        .unwrap();
+        let e = s.elapsed();
+        drop(v);
+        e
+    });
+    phase("object to_vec", &mut || {
+        let s = Instant::now();
+        let v = serde_json::to_vec(&vr.admission_request().object).unwrap();
+        let e = s.elapsed();
+        drop(v);
+        e
+    });
+    phase("object to_vec presized", &mut || {
+        let s = Instant::now();
+        let mut v = Vec::with_capacity(4096);
+        serde_json::to_writer(&mut v, &vr.admission_request().object).unwrap();
+        let e = s.elapsed();
+        drop(v);
+        e
+    });
+    phase("validate(typed)", &mut || {
+        let s = Instant::now();
+        let v = evaluator.validate(&vr, &settings).unwrap();
+        let e = s.elapsed();
+        drop(v);
+        e
+    });
+    phase("drop ValidateRequest", &mut || {
+        let v = policy_host::ValidateRequest::from_value(request.clone()).unwrap();
+        let s = Instant::now();
+        drop(v);
+        s.elapsed()
+    });
     println!(
         "{name}: median {:?} p99 {:?}",
         samples[iterations / 2],

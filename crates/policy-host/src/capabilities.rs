@@ -28,7 +28,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::selector::{FieldMask, FieldSelector, LabelSelector};
+use crate::selector::{FieldMask, FieldSelector, Selector};
 use crate::store::{ListQuery, ObjectStore, Scope, kubernetes_list, masked};
 
 /// A Kubernetes resource type a policy declares it reads (`contextAwareResources` in
@@ -444,14 +444,14 @@ fn get_resource(store: &ObjectStore, request: GetResourceRequest) -> Result<Vec<
 }
 
 struct Selectors {
-    labels: Option<LabelSelector>,
+    labels: Option<Selector>,
     fields: Option<FieldSelector>,
 }
 
 fn selectors(labels: Option<&str>, fields: Option<&str>) -> Result<Selectors, String> {
     Ok(Selectors {
         labels: labels
-            .map(LabelSelector::parse)
+            .map(Selector::parse)
             .transpose()
             .map_err(|e| e.to_string())?,
         fields: fields

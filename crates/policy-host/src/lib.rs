@@ -68,5 +68,5 @@ pub use request::{AdmissionRequest, RequestError, ValidateRequest};
 pub use response::{
     AdmissionResponse, AdmissionResponseStatus, SettingsValidationResponse, ValidationResponse,
 };
-pub use selector::{FieldMask, FieldSelector, LabelSelector, SelectorError};
+pub use selector::{FieldMask, FieldSelector, FieldSelectorError, Selector};
 pub use store::{ObjectStore, StoreError};

@@ -9,7 +9,7 @@
 //! omitted, a `null` object omitted).
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::{Map, Value};
 
 /// Why the input could not be turned into a `validate` request. The messages are kwctl's.
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +118,122 @@ pub struct UserInfo {
     pub username: Option<String>,
 }
 
+impl AdmissionRequest {
+    /// Reads an AdmissionRequest from its JSON object, as `serde_json::from_value` would, but
+    /// moves `object`, `oldObject` and `options` into place instead of rebuilding them node by
+    /// node: they are most of the request, and any JSON is valid there.
+    fn from_map(mut map: Map<String, Value>) -> Result<Self, serde_json::Error> {
+        // `Option<Value>` reads `null` as `None`.
+        let mut take = |key: &str| map.remove(key).filter(|value| !value.is_null());
+        let object = take("object");
+        let old_object = take("oldObject");
+        let options = take("options");
+        let mut request: Self = serde_json::from_value(Value::Object(map))?;
+        request.object = object;
+        request.old_object = old_object;
+        request.options = options;
+        Ok(request)
+    }
+}
+
+/// The `validate` payload, serialised without an intermediate `Value`.
+///
+/// kwctl builds the payload as a `serde_json::Value`, whose maps are sorted, so every object is
+/// written with its keys in alphabetical order. The fields of these views are declared in that
+/// order, so that they give the same bytes while borrowing the typed request (`UserInfo`'s
+/// fields already are in that order).
+#[derive(Serialize)]
+struct ValidatePayload<'a> {
+    request: SortedAdmissionRequest<'a>,
+    settings: &'a Value,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SortedAdmissionRequest<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dry_run: Option<bool>,
+    kind: SortedGroupVersionKind<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    object: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    old_object: Option<&'a Value>,
+    operation: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    options: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_kind: Option<SortedGroupVersionKind<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_resource: Option<SortedGroupVersionResource<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_sub_resource: Option<&'a str>,
+    resource: SortedGroupVersionResource<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sub_resource: Option<&'a str>,
+    uid: &'a str,
+    user_info: &'a UserInfo,
+}
+
+#[derive(Serialize)]
+struct SortedGroupVersionKind<'a> {
+    group: &'a str,
+    kind: &'a str,
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+struct SortedGroupVersionResource<'a> {
+    group: &'a str,
+    resource: &'a str,
+    version: &'a str,
+}
+
+impl<'a> From<&'a GroupVersionKind> for SortedGroupVersionKind<'a> {
+    fn from(gvk: &'a GroupVersionKind) -> Self {
+        Self {
+            group: &gvk.group,
+            kind: &gvk.kind,
+            version: &gvk.version,
+        }
+    }
+}
+
+impl<'a> From<&'a GroupVersionResource> for SortedGroupVersionResource<'a> {
+    fn from(gvr: &'a GroupVersionResource) -> Self {
+        Self {
+            group: &gvr.group,
+            resource: &gvr.resource,
+            version: &gvr.version,
+        }
+    }
+}
+
+impl<'a> From<&'a AdmissionRequest> for SortedAdmissionRequest<'a> {
+    fn from(request: &'a AdmissionRequest) -> Self {
+        Self {
+            dry_run: request.dry_run,
+            kind: (&request.kind).into(),
+            name: request.name.as_deref(),
+            namespace: request.namespace.as_deref(),
+            object: request.object.as_ref(),
+            old_object: request.old_object.as_ref(),
+            operation: &request.operation,
+            options: request.options.as_ref(),
+            request_kind: request.request_kind.as_ref().map(Into::into),
+            request_resource: request.request_resource.as_ref().map(Into::into),
+            request_sub_resource: request.request_sub_resource.as_deref(),
+            resource: (&request.resource).into(),
+            sub_resource: request.sub_resource.as_deref(),
+            uid: &request.uid,
+            user_info: &request.user_info,
+        }
+    }
+}
+
 /// A request ready to be evaluated: the typed AdmissionRequest sent to the guest.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ValidateRequest {
@@ -144,8 +260,11 @@ impl ValidateRequest {
         } else {
             Value::Object(object)
         };
-        let request =
-            serde_json::from_value(request).map_err(RequestError::InvalidAdmissionRequest)?;
+        let request = match request {
+            Value::Object(map) => AdmissionRequest::from_map(map),
+            other => serde_json::from_value(other),
+        }
+        .map_err(RequestError::InvalidAdmissionRequest)?;
         Ok(Self { request })
     }
 
@@ -174,7 +293,10 @@ impl ValidateRequest {
 
     /// The exact `validate` payload: `{"request": <AdmissionRequest>, "settings": <settings>}`.
     pub fn validate_payload(&self, settings: &Value) -> Result<Vec<u8>, serde_json::Error> {
-        serde_json::to_vec(&json!({"request": &self.request, "settings": settings}))
+        serde_json::to_vec(&ValidatePayload {
+            request: (&self.request).into(),
+            settings,
+        })
     }
 }
 
@@ -183,5 +305,102 @@ impl TryFrom<Value> for ValidateRequest {
 
     fn try_from(value: Value) -> Result<Self, Self::Error> {
         Self::from_value(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+    use serde_json::json;
+
+    use super::*;
+
+    fn full_request() -> Value {
+        json!({
+            "uid": "u-1",
+            "kind": {"group": "apps", "version": "v1", "kind": "StatefulSet"},
+            "resource": {"group": "apps", "version": "v1", "resource": "statefulsets"},
+            "subResource": "scale",
+            "requestKind": {"group": "apps", "version": "v1beta1", "kind": "StatefulSet"},
+            "requestResource": {"group": "apps", "version": "v1beta1", "resource": "statefulsets"},
+            "requestSubResource": "scale",
+            "name": "db",
+            "namespace": "data",
+            "operation": "UPDATE",
+            "userInfo": {"username": "alice", "uid": "42", "groups": ["dev", "ops"],
+                         "extra": {"scopes": ["a", "b"]}},
+            "object": {"metadata": {"name": "db", "labels": {"z": "1", "a": "2"}}, "spec": {"replicas": 3}},
+            "oldObject": {"metadata": {"name": "db"}, "spec": {"replicas": 1}},
+            "dryRun": true,
+            "options": {"apiVersion": "meta.k8s.io/v1", "kind": "UpdateOptions"},
+            "unknownField": {"dropped": true}
+        })
+    }
+
+    /// What the host sent before it serialised the payload directly: the typed request turned
+    /// into a `Value` (sorted maps), then written out.
+    fn payload_through_value(request: &AdmissionRequest, settings: &Value) -> Vec<u8> {
+        let request = serde_json::to_value(request).expect("serialisable");
+        serde_json::to_vec(&json!({"request": request, "settings": settings}))
+            .expect("serialisable")
+    }
+
+    #[rstest]
+    #[case::full(full_request())]
+    #[case::minimal(json!({
+        "uid": "u", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+        "resource": {"group": "", "version": "v1", "resource": "pods"},
+        "operation": "DELETE", "userInfo": {}, "object": null, "oldObject": {"kind": "Pod"}
+    }))]
+    fn moving_the_objects_reads_what_the_typed_deserialisation_reads(#[case] input: Value) {
+        let typed: AdmissionRequest =
+            serde_json::from_value(input.clone()).expect("a valid request");
+        let request = ValidateRequest::from_value(input).expect("a valid request");
+        assert_eq!(request.admission_request(), &typed);
+    }
+
+    #[rstest]
+    #[case::full(full_request(), json!({"b": [1, {"y": null, "x": "é\n"}], "a": 2}))]
+    #[case::no_settings(full_request(), json!({}))]
+    #[case::minimal(json!({
+        "uid": "u", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+        "resource": {"group": "", "version": "v1", "resource": "pods"},
+        "operation": "DELETE", "userInfo": {}, "object": null
+    }), Value::Null)]
+    fn the_payload_is_byte_for_byte_the_value_serialisation(
+        #[case] input: Value,
+        #[case] settings: Value,
+    ) {
+        let request = ValidateRequest::from_value(input).expect("a valid request");
+        let payload = request.validate_payload(&settings).expect("serialisable");
+        assert_eq!(
+            String::from_utf8_lossy(&payload),
+            String::from_utf8_lossy(&payload_through_value(
+                request.admission_request(),
+                &settings
+            ))
+        );
+    }
+
+    #[rstest]
+    #[case::missing_uid(json!({"operation": "CREATE"}))]
+    #[case::wrong_type_beside_an_object(json!({
+        "uid": 7, "object": {"kind": "Pod"}, "kind": {}, "resource": {}, "operation": "CREATE",
+        "userInfo": {}
+    }))]
+    #[case::review_with_a_string_request(json!({"kind": "AdmissionReview", "request": "x"}))]
+    fn invalid_requests_fail_as_the_typed_deserialisation_does(#[case] input: Value) {
+        let request = match input.get("kind").and_then(Value::as_str) {
+            Some("AdmissionReview") => input["request"].clone(),
+            _ => input.clone(),
+        };
+        let expected = serde_json::from_value::<AdmissionRequest>(request)
+            .expect_err("invalid")
+            .to_string();
+        let error = ValidateRequest::from_value(input).expect_err("invalid");
+        assert_eq!(
+            error.to_string(),
+            format!("cannot build AdmissionRequest object from given input: {expected}")
+        );
     }
 }

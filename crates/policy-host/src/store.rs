@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Value, json};
 
-use crate::selector::{FieldMask, FieldSelector, LabelSelector};
+use crate::selector::{FieldMask, FieldSelector, Selector, matches_labels};
 
 /// Why an object could not be inserted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -104,7 +104,7 @@ pub struct ListQuery<'a> {
     /// Restrict to one namespace (`None`: every namespace, and cluster-scoped objects).
     pub namespace: Option<&'a str>,
     /// Keep objects whose labels match.
-    pub label_selector: Option<&'a LabelSelector>,
+    pub label_selector: Option<&'a Selector>,
     /// Keep objects whose fields match.
     pub field_selector: Option<&'a FieldSelector>,
 }
@@ -278,7 +278,7 @@ impl ObjectStore {
             .filter(move |object| {
                 query
                     .label_selector
-                    .is_none_or(|selector| selector.matches_object(object))
+                    .is_none_or(|selector| matches_labels(selector, object))
                     && query
                         .field_selector
                         .is_none_or(|selector| selector.matches_object(object))
@@ -416,7 +416,7 @@ mod tests {
     #[test]
     fn list_applies_label_and_field_selectors() {
         let store = store();
-        let web = LabelSelector::parse("app=web").expect("valid");
+        let web = Selector::parse("app=web").expect("valid");
         let not_x = FieldSelector::parse("metadata.name!=x").expect("valid");
         let query = ListQuery {
             label_selector: Some(&web),

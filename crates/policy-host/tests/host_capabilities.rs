@@ -288,7 +288,7 @@ fn list_resources_all(#[case] payload: Value, #[case] expected: &[&str]) {
     context(),
     "list_resources_all",
     json!({"api_version": "v1", "kind": "ConfigMap", "label_selector": "app in (web"}),
-    r#"Host error: Callback evaluation failure: invalid label selector "app in (web": unterminated set: expected ')'"#
+    r#"Host error: Callback evaluation failure: invalid label selector "app in (web": unable to parse requirement: found '', expected: ',' or ')'"#
 )]
 #[case::cluster_scoped_in_namespace(
     context(),

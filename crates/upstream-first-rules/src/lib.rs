@@ -18,6 +18,7 @@ pub mod network;
 pub mod podspec;
 pub mod provenance;
 pub mod quantity;
+pub mod scripts;
 pub mod selector;
 pub mod settings;
 pub mod storage;

@@ -261,6 +261,17 @@ pub fn volume_claim_templates(object: &Value) -> Result<Vec<PersistentVolumeClai
     read_at(object, &["spec", "volumeClaimTemplates"])
 }
 
+/// Reads the pod template's volumes alone (cheaper than the whole [`Workload`]).
+pub fn pod_volumes(kind: WorkloadKind, object: &Value) -> Result<Vec<Volume>, ObjectError> {
+    let path: Vec<&str> = kind
+        .template_path()
+        .iter()
+        .copied()
+        .chain(["spec", "volumes"])
+        .collect();
+    read_at(object, &path)
+}
+
 /// A pod-producing object, read down to its pod template.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Workload {
@@ -365,7 +376,7 @@ fn read_at<T: for<'de> Deserialize<'de> + Default>(
             let inner = e.path().to_string();
             let mut full = path.join(".");
             if inner != "." {
-                if !full.is_empty() {
+                if !full.is_empty() && !inner.starts_with('[') {
                     full.push('.');
                 }
                 full.push_str(&inner);

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use crate::evaluation::{Findings, Violation};
 use crate::podspec::{
-    PersistentVolumeClaim, Workload, WorkloadKind, controller_spec, persistent_volume_claim,
+    PersistentVolumeClaim, WorkloadKind, controller_spec, persistent_volume_claim, pod_volumes,
     volume_claim_templates,
 };
 use crate::quantity::Quantity;
@@ -462,7 +462,7 @@ fn check_statefulset(
     object: &Value,
 ) -> Result<Findings, crate::podspec::ObjectError> {
     let templates = volume_claim_templates(object)?;
-    let workload = Workload::from_object(WorkloadKind::StatefulSet.as_str(), object)?;
+    let volumes = pod_volumes(WorkloadKind::StatefulSet, object)?;
     let mut findings = Findings::default();
     let mut defaults: Vec<(usize, String)> = Vec::new();
     for (i, template) in templates.iter().enumerate() {
@@ -482,8 +482,7 @@ fn check_statefulset(
         .iter()
         .filter_map(|t| t.metadata.name.as_deref())
         .collect();
-    let volumes = workload.iter().flat_map(|w| &w.pod_spec.volumes);
-    for (volume, claim) in standalone_claims(volumes, &template_names) {
+    for (volume, claim) in standalone_claims(&volumes, &template_names) {
         findings.violations.push(Violation {
             key: format!("standalone-claim/{volume}"),
             message: format!(
@@ -563,13 +562,9 @@ fn check_deployment(
     if reasons.is_empty() {
         return Ok(findings);
     }
-    let Some(workload) =
-        Workload::from_object(WorkloadKind::Deployment.as_str(), object).map_err(unreadable)?
-    else {
-        return Ok(findings);
-    };
+    let volumes = pod_volumes(WorkloadKind::Deployment, object).map_err(unreadable)?;
     let mut seen = BTreeSet::new();
-    for volume in &workload.pod_spec.volumes {
+    for volume in &volumes {
         let Some(source) = &volume.persistent_volume_claim else {
             continue;
         };

@@ -11,9 +11,8 @@ mod settings;
 use std::collections::BTreeSet;
 
 use kubewarden_policy_sdk::host_capabilities::kubernetes::{GetResourceRequest, get_resource};
-use kubewarden_policy_sdk::wapc_guest::{self as guest, CallResult};
 use serde_json::Value;
-use upstream_first_rules::evaluation::{self, Findings, Policy, Review};
+use upstream_first_rules::evaluation::{Findings, Policy, Review};
 use upstream_first_rules::podspec::PersistentVolumeClaim;
 use upstream_first_rules::storage::{
     ClaimContext, ClaimReader, PERSISTENT_VOLUME_CLAIM, check_storage, effective_access_modes,
@@ -77,24 +76,4 @@ impl ClaimReader for HostClaims {
     }
 }
 
-#[unsafe(no_mangle)]
-pub extern "C" fn wapc_init() {
-    guest::register_function("validate", validate);
-    guest::register_function("validate_settings", validate_settings);
-    guest::register_function(
-        "protocol_version",
-        kubewarden_policy_sdk::protocol_version_guest,
-    );
-}
-
-fn validate(payload: &[u8]) -> CallResult {
-    Ok(serde_json::to_vec(&evaluation::validate::<PvcContract>(
-        payload,
-    ))?)
-}
-
-fn validate_settings(payload: &[u8]) -> CallResult {
-    Ok(serde_json::to_vec(&evaluation::validate_settings::<
-        PvcContract,
-    >(payload))?)
-}
+upstream_first_rules::register_policy!(PvcContract);

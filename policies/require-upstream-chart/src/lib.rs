@@ -6,9 +6,8 @@
 
 mod settings;
 
-use kubewarden_policy_sdk::wapc_guest::{self as guest, CallResult};
 use serde_json::Value;
-use upstream_first_rules::evaluation::{self, Findings, Policy, Review};
+use upstream_first_rules::evaluation::{Findings, Policy, Review};
 use upstream_first_rules::podspec::Workload;
 use upstream_first_rules::upstream_chart::applications_without_upstream_source;
 
@@ -41,24 +40,4 @@ impl Policy for RequireUpstreamChart {
     }
 }
 
-#[unsafe(no_mangle)]
-pub extern "C" fn wapc_init() {
-    guest::register_function("validate", validate);
-    guest::register_function("validate_settings", validate_settings);
-    guest::register_function(
-        "protocol_version",
-        kubewarden_policy_sdk::protocol_version_guest,
-    );
-}
-
-fn validate(payload: &[u8]) -> CallResult {
-    Ok(serde_json::to_vec(&evaluation::validate::<
-        RequireUpstreamChart,
-    >(payload))?)
-}
-
-fn validate_settings(payload: &[u8]) -> CallResult {
-    Ok(serde_json::to_vec(&evaluation::validate_settings::<
-        RequireUpstreamChart,
-    >(payload))?)
-}
+upstream_first_rules::register_policy!(RequireUpstreamChart);

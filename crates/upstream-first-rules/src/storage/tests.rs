@@ -462,3 +462,23 @@ fn valid_settings(#[case] raw: Value) {
 fn invalid_settings_name_the_field(#[case] raw: Value, #[case] expected: &str) {
     assert_eq!(parse::<StorageSettings>(&raw).unwrap_err(), expected);
 }
+
+#[rstest]
+#[case::volumes(
+    json!({"spec": {"template": {"spec": {"volumes": {"name": "data"}}}}}),
+    "cannot read StatefulSet shop/data: spec.template.spec.volumes: invalid type: map, expected a sequence"
+)]
+#[case::templates(
+    json!({"spec": {"volumeClaimTemplates": [{"spec": {"storageClassName": 7}}]}}),
+    "cannot read StatefulSet shop/data: spec.volumeClaimTemplates[0].spec.storageClassName: invalid type: integer `7`, expected a string"
+)]
+fn malformed_statefulsets_name_the_field(#[case] object: Value, #[case] expected: &str) {
+    let context = ClaimContext {
+        display: "StatefulSet shop/data",
+        namespace: "shop",
+        creating: true,
+    };
+    let error =
+        check_storage(&contract(), &context, "StatefulSet", &object, &no_claims()).unwrap_err();
+    assert_eq!(error, expected);
+}

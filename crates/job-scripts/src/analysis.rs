@@ -1,0 +1,1024 @@
+//! The entry point: one container's command line, followed through shells, wrappers, script
+//! files, database clients, HTTP clients and migration tools.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::clients::{self, Client, Source, VIA_ARGUMENT};
+use crate::http;
+use crate::model::{
+    Analysis, ContainerInput, Finding, FindingKind, Options, RecognisedTool, Resolution,
+    ScriptResolver,
+};
+use crate::mongo;
+use crate::shell::{Depth, ScriptError, ShellState, SimpleCmd, Sink, Stdin, Vars, Walker};
+use crate::sql;
+use crate::text::{Field, basename, join_fields, normalize_path, shorten};
+use crate::tools;
+
+/// Client name of findings about shell scripts themselves.
+pub const SHELL: &str = "sh";
+/// [`Finding::operation`] of an [`FindingKind::OpaqueScript`]: a file that cannot be read.
+pub const OPAQUE_FILE: &str = "file";
+/// [`Finding::operation`] of an [`FindingKind::OpaqueScript`]: a pipe from an unknown program.
+pub const OPAQUE_PIPE: &str = "pipe";
+/// [`Finding::operation`] of an [`FindingKind::OpaqueScript`]: a variable with an unknown value.
+pub const OPAQUE_VARIABLE: &str = "variable";
+/// [`Finding::operation`] of an [`FindingKind::OpaqueScript`]: a script on an unreadable volume.
+pub const OPAQUE_SCRIPT: &str = "script";
+/// [`Finding::operation`] of an [`FindingKind::OpaqueScript`]: a script that could not be parsed
+/// (or was too large or too deeply nested).
+pub const OPAQUE_PARSE: &str = "parse";
+/// [`Finding::operation`] of an [`FindingKind::OpaqueScript`]: a SQL/JavaScript text larger than
+/// [`MAX_SCRIPT_BYTES`](crate::MAX_SCRIPT_BYTES).
+pub const OPAQUE_TOO_LARGE: &str = "too large";
+
+/// Shells whose `-c` and script arguments are read.
+const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "yash"];
+/// Most wrappers (`exec env timeout …`) stripped from one command.
+const MAX_WRAPPERS: usize = 8;
+/// `via` of an included SQL file (`\i`, `source`, `:r`).
+const VIA_INCLUDE: &str = "include";
+/// Parts of a variable name that mark its value as secret, anywhere in the name.
+const SECRET_NAME_PARTS: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "PASSPHRASE",
+    "SECRET",
+    "TOKEN",
+    "CREDENTIAL",
+    "APIKEY",
+    "PRIVATE",
+];
+/// Words of a variable name (split on `_`) that mark its value as secret.
+const SECRET_NAME_WORDS: &[&str] = &["KEY", "PASS", "PWD", "PW", "AUTH", "CERT", "DSN"];
+/// Shown instead of a password written in a URL.
+pub const HIDDEN: &str = "***";
+/// Shorter values are not hidden: `1`, `on` or `no` are switches, not credentials, and hiding
+/// them would garble every statement that contains the character.
+const MIN_SECRET_CHARS: usize = 4;
+/// Entrypoints of images run with only `args` that start with an option.
+const IMAGE_ENTRYPOINTS: &[(&str, &str)] = &[
+    ("curl", "curl"),
+    ("bash", "bash"),
+    ("psql", "psql"),
+    ("postgresql-client", "psql"),
+    ("pg-client", "psql"),
+    ("mysql-client", "mysql"),
+    ("mongosh", "mongosh"),
+];
+
+/// Analyses one container.
+///
+/// `command` and `args` are joined as Kubernetes does (with `$(VAR)` references expanded from
+/// the literal env); when `command` is empty, an image that is an allowed migration tool
+/// passes, and otherwise `args` are read as the command (most images' entrypoints `exec` their
+/// arguments; a few images whose entrypoint is a client, such as `curlimages/curl`, are known).
+pub fn analyze_container(
+    input: &ContainerInput,
+    resolver: &dyn ScriptResolver,
+    options: &Options,
+) -> Analysis {
+    let mut analyzer = Analyzer {
+        resolver,
+        options,
+        analysis: Analysis::default(),
+        seen: BTreeSet::new(),
+        commands: 0,
+        bytes: 0,
+    };
+    analyzer.container(input);
+    analyzer.analysis
+}
+
+struct Analyzer<'r> {
+    resolver: &'r dyn ScriptResolver,
+    options: &'r Options,
+    analysis: Analysis,
+    seen: BTreeSet<(FindingKind, String, String, String, Option<String>)>,
+    commands: usize,
+    bytes: usize,
+}
+
+/// Where a command runs.
+struct Ctx {
+    /// The shell's variables.
+    vars: Vars,
+    /// Variables set for this command only (`A=1 cmd`, `env A=1 cmd`).
+    extra: Vec<(String, Field)>,
+    cwd: Option<String>,
+    script: Option<String>,
+    depth: Depth,
+}
+
+impl Analyzer<'_> {
+    fn container(&mut self, input: &ContainerInput) {
+        let vars: Vars = input
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), Field::known(v)))
+            .collect();
+        let argv: Vec<Field> = if input.command.is_empty() {
+            if let Some(tool) = tools::match_image(&input.image, &self.options.allowed_tools) {
+                self.analysis.allowed_tools.push(RecognisedTool {
+                    tool,
+                    evidence: format!("image {}", input.image),
+                });
+                return;
+            }
+            let mut argv = Vec::new();
+            if input.args.first().is_some_and(|a| a.starts_with('-')) {
+                let name = tools::image_name(&input.image);
+                match IMAGE_ENTRYPOINTS
+                    .iter()
+                    .find(|(image, _)| Some(*image) == name.as_deref())
+                {
+                    Some((_, program)) => argv.push(Field::known(program)),
+                    None => return,
+                }
+            }
+            argv.extend(input.args.iter().map(|a| kubernetes_expand(a, &input.env)));
+            argv
+        } else {
+            input
+                .command
+                .iter()
+                .chain(&input.args)
+                .map(|a| kubernetes_expand(a, &input.env))
+                .collect()
+        };
+        let ctx = Ctx {
+            vars,
+            extra: Vec::new(),
+            cwd: input
+                .working_dir
+                .as_deref()
+                .filter(|d| d.starts_with('/'))
+                .map(|d| normalize_path(d, None)),
+            script: None,
+            depth: Depth::default(),
+        };
+        self.exec(&argv, &Stdin::None, &ctx);
+    }
+
+    /// Runs one command line.
+    fn exec(&mut self, argv: &[Field], stdin: &Stdin, ctx: &Ctx) {
+        let (start, env) = unwrap_command(argv);
+        let argv = &argv[start..];
+        let Some(first) = argv.first() else {
+            return;
+        };
+        let mut extra = ctx.extra.clone();
+        extra.extend(env);
+        let ctx = Ctx {
+            vars: ctx.vars.clone(),
+            extra,
+            cwd: ctx.cwd.clone(),
+            script: ctx.script.clone(),
+            depth: ctx.depth,
+        };
+        let program = basename(first.as_str());
+        if SHELLS.contains(&program) {
+            self.shell(argv, stdin, &ctx);
+            return;
+        }
+        if program == "su" || program == "runuser" {
+            self.su(argv, &ctx);
+            return;
+        }
+        if let Some(tool) = tools::match_command(argv, &self.options.allowed_tools) {
+            self.analysis.allowed_tools.push(RecognisedTool {
+                tool,
+                evidence: shorten(&join_fields(argv)),
+            });
+            return;
+        }
+        if let Some((client, args_start)) = clients::detect(argv) {
+            self.client(client, argv, &argv[args_start..], stdin, &ctx);
+            return;
+        }
+        if let Some((client, writes)) = http::writes(argv) {
+            let statement = join_fields(argv);
+            for w in writes {
+                self.report(
+                    FindingKind::HttpWrite,
+                    client,
+                    &statement,
+                    &w.method,
+                    &w.url,
+                    ctx.scope(),
+                    Some(&w.host),
+                );
+            }
+            return;
+        }
+        if first.as_str().contains('/') {
+            self.script_file(first, &argv[1..], &ctx, false);
+        }
+    }
+
+    /// `sh [options] -c SCRIPT [arg0 args…]`, `sh FILE args…`, `… | sh`.
+    fn shell(&mut self, argv: &[Field], stdin: &Stdin, ctx: &Ctx) {
+        let mut i = 1;
+        let mut command_mode = false;
+        while let Some(a) = argv.get(i) {
+            let a = a.as_str();
+            if a == "--" || a == "-" {
+                i += 1;
+                break;
+            }
+            if let Some(long) = a.strip_prefix("--") {
+                i += if matches!(long, "rcfile" | "init-file") {
+                    2
+                } else {
+                    1
+                };
+                continue;
+            }
+            if a.len() > 1 && (a.starts_with('-') || a.starts_with('+')) {
+                command_mode |= a.contains('c');
+                i += if a.contains('o') || a.contains('O') {
+                    2
+                } else {
+                    1
+                };
+                continue;
+            }
+            break;
+        }
+        if command_mode {
+            let Some(script) = argv.get(i) else {
+                return;
+            };
+            let arg0 = argv.get(i + 1).map_or_else(
+                || basename(argv[0].as_str()).to_owned(),
+                |f| f.as_str().to_owned(),
+            );
+            let positionals = argv.get(i + 2..).unwrap_or_default().to_vec();
+            if script.is_opaque() {
+                let statement = join_fields(argv);
+                self.report(
+                    FindingKind::OpaqueScript,
+                    SHELL,
+                    &statement,
+                    OPAQUE_VARIABLE,
+                    "-c",
+                    ctx.scope(),
+                    None,
+                );
+                return;
+            }
+            self.run_script(script.as_str(), None, arg0, Some(positionals), ctx);
+        } else if let Some(path) = argv.get(i) {
+            self.script_file(path, argv.get(i + 1..).unwrap_or_default(), ctx, true);
+        } else {
+            let statement = join_fields(argv);
+            match stdin {
+                Stdin::None => {}
+                Stdin::Text { text, via } => {
+                    if text.is_opaque() {
+                        self.report(
+                            FindingKind::OpaqueScript,
+                            SHELL,
+                            &statement,
+                            OPAQUE_VARIABLE,
+                            via,
+                            ctx.scope(),
+                            None,
+                        );
+                    } else {
+                        self.run_script(text.as_str(), None, SHELL.to_owned(), None, ctx);
+                    }
+                }
+                Stdin::File { path, via } => match self.read(path) {
+                    Resolution::Resolved(text) => {
+                        self.run_script(&text, Some(path.clone()), SHELL.to_owned(), None, ctx);
+                    }
+                    _ => self.report(
+                        FindingKind::OpaqueScript,
+                        SHELL,
+                        &statement,
+                        OPAQUE_FILE,
+                        via,
+                        ctx.scope(),
+                        None,
+                    ),
+                },
+                Stdin::Unknown { via } => self.report(
+                    FindingKind::OpaqueScript,
+                    SHELL,
+                    &statement,
+                    OPAQUE_PIPE,
+                    via,
+                    ctx.scope(),
+                    None,
+                ),
+            }
+        }
+    }
+
+    /// `su [user] -c SCRIPT`, `runuser -u user -- cmd…`.
+    fn su(&mut self, argv: &[Field], ctx: &Ctx) {
+        let mut i = 1;
+        while let Some(a) = argv.get(i) {
+            match a.as_str() {
+                "-c" | "--command" => {
+                    if let Some(script) = argv.get(i + 1) {
+                        self.run_script(script.as_str(), None, SHELL.to_owned(), None, ctx);
+                    }
+                    return;
+                }
+                "--" => {
+                    self.exec(argv.get(i + 1..).unwrap_or_default(), &Stdin::None, ctx);
+                    return;
+                }
+                _ => i += 1,
+            }
+        }
+    }
+
+    /// Runs a script file given as a program (`/scripts/run.sh`) or to a shell (`bash FILE`).
+    fn script_file(&mut self, path: &Field, args: &[Field], ctx: &Ctx, explicit: bool) {
+        if path.has_unknown() {
+            if explicit {
+                self.report(
+                    FindingKind::OpaqueScript,
+                    SHELL,
+                    path.as_str(),
+                    OPAQUE_VARIABLE,
+                    path.as_str(),
+                    ctx.scope(),
+                    None,
+                );
+            }
+            return;
+        }
+        let path = normalize_path(path.as_str(), ctx.cwd.as_deref());
+        match self.read(&path) {
+            Resolution::Resolved(text) => {
+                if !runs_in_shell(&text) {
+                    return;
+                }
+                self.run_script(&text, Some(path.clone()), path, Some(args.to_vec()), ctx);
+            }
+            Resolution::Opaque => self.report(
+                FindingKind::OpaqueScript,
+                SHELL,
+                &path,
+                OPAQUE_SCRIPT,
+                &path,
+                ctx.scope(),
+                None,
+            ),
+            Resolution::NotFound => {}
+        }
+    }
+
+    fn run_script(
+        &mut self,
+        text: &str,
+        path: Option<String>,
+        arg0: String,
+        positionals: Option<Vec<Field>>,
+        ctx: &Ctx,
+    ) {
+        if ctx.depth.scripts >= self.options.max_depth
+            || ctx.depth.levels >= crate::shell::MAX_WALK_LEVELS
+        {
+            self.analysis.truncated = true;
+            return;
+        }
+        let mut vars = ctx.vars.clone();
+        vars.extend(ctx.extra.iter().cloned());
+        let mut state = ShellState::child(vars, ctx.cwd.clone());
+        state.script = path.or_else(|| ctx.script.clone());
+        state.arg0 = arg0;
+        state.positionals = positionals.map(std::rc::Rc::new);
+        Walker::new(self, state, ctx.depth.nested()).run(text);
+    }
+
+    fn client(&mut self, client: Client, argv: &[Field], args: &[Field], stdin: &Stdin, ctx: &Ctx) {
+        let statement = join_fields(argv);
+        let scope = ctx.scope();
+        for source in clients::sources(client, args) {
+            match source {
+                Source::Inline { flag, text } => {
+                    if text.is_opaque() {
+                        self.report(
+                            FindingKind::OpaqueScript,
+                            client.name(),
+                            &statement,
+                            OPAQUE_VARIABLE,
+                            &flag,
+                            scope,
+                            None,
+                        );
+                    } else {
+                        self.classify_text(client, text.as_str(), &flag, &statement, ctx, 0);
+                    }
+                }
+                Source::File { flag, path } => {
+                    let shown = if path.has_unknown() {
+                        path.as_str().to_owned()
+                    } else {
+                        normalize_path(path.as_str(), ctx.cwd.as_deref())
+                    };
+                    let via = if flag == VIA_ARGUMENT {
+                        shown.clone()
+                    } else {
+                        format!("{flag} {shown}")
+                    };
+                    if path.has_unknown() {
+                        self.report(
+                            FindingKind::OpaqueScript,
+                            client.name(),
+                            &statement,
+                            OPAQUE_FILE,
+                            &via,
+                            scope,
+                            None,
+                        );
+                    } else {
+                        self.classify_file(client, &shown, &via, &statement, ctx, 0);
+                    }
+                }
+                Source::Stdin => match stdin {
+                    Stdin::None => {}
+                    Stdin::Text { text, via } => {
+                        if text.is_opaque() {
+                            self.report(
+                                FindingKind::OpaqueScript,
+                                client.name(),
+                                &statement,
+                                OPAQUE_VARIABLE,
+                                via,
+                                scope,
+                                None,
+                            );
+                        } else {
+                            self.classify_text(client, text.as_str(), via, &statement, ctx, 0);
+                        }
+                    }
+                    Stdin::File { path, via } => {
+                        self.classify_file(client, path, via, &statement, ctx, 0);
+                    }
+                    Stdin::Unknown { via } => self.report(
+                        FindingKind::OpaqueScript,
+                        client.name(),
+                        &statement,
+                        OPAQUE_PIPE,
+                        via,
+                        scope,
+                        None,
+                    ),
+                },
+            }
+        }
+    }
+
+    fn classify_file(
+        &mut self,
+        client: Client,
+        path: &str,
+        via: &str,
+        statement: &str,
+        ctx: &Ctx,
+        includes: usize,
+    ) {
+        match self.read(path) {
+            Resolution::Resolved(text) => {
+                self.classify_text(client, &text, via, statement, ctx, includes);
+            }
+            Resolution::NotFound | Resolution::Opaque => self.report(
+                FindingKind::OpaqueScript,
+                client.name(),
+                statement,
+                OPAQUE_FILE,
+                via,
+                ctx.scope(),
+                None,
+            ),
+        }
+    }
+
+    fn classify_text(
+        &mut self,
+        client: Client,
+        text: &str,
+        via: &str,
+        statement: &str,
+        ctx: &Ctx,
+        includes: usize,
+    ) {
+        let scope = ctx.scope();
+        if text.len() > crate::MAX_SCRIPT_BYTES || !self.charge(0, text.len()) {
+            self.analysis.truncated = true;
+            self.report(
+                FindingKind::OpaqueScript,
+                client.name(),
+                statement,
+                OPAQUE_TOO_LARGE,
+                via,
+                scope,
+                None,
+            );
+            return;
+        }
+        let Some(dialect) = client.dialect() else {
+            for w in mongo::writes(text) {
+                self.report(
+                    FindingKind::MongoWrite,
+                    client.name(),
+                    &w.statement,
+                    &w.operation,
+                    via,
+                    scope,
+                    None,
+                );
+            }
+            return;
+        };
+        let classified = sql::classify(text, dialect);
+        if classified.truncated {
+            self.analysis.truncated = true;
+        }
+        for (text, op) in classified.writes() {
+            self.report(
+                FindingKind::SqlWrite,
+                client.name(),
+                text,
+                op,
+                via,
+                scope,
+                None,
+            );
+        }
+        for include in &classified.includes {
+            if includes + ctx.depth.scripts >= self.options.max_depth {
+                self.analysis.truncated = true;
+                break;
+            }
+            let path = normalize_path(include, ctx.cwd.as_deref());
+            let via = format!("{VIA_INCLUDE} {path}");
+            self.classify_file(client, &path, &via, statement, ctx, includes + 1);
+        }
+    }
+
+    fn read(&mut self, path: &str) -> Resolution {
+        let resolution = self.resolver.resolve(path);
+        if let Resolution::Resolved(text) = &resolution
+            && !self.charge(0, text.len())
+        {
+            self.analysis.truncated = true;
+            return Resolution::Opaque;
+        }
+        resolution
+    }
+
+    fn charge(&mut self, commands: usize, bytes: usize) -> bool {
+        self.commands = self.commands.saturating_add(commands);
+        self.bytes = self.bytes.saturating_add(bytes);
+        self.commands <= crate::MAX_COMMANDS && self.bytes <= crate::MAX_TOTAL_BYTES
+    }
+
+    /// Records a finding once. The statement and `via` show secret-looking variables by name,
+    /// never by value, and are shortened after that, so no part of a secret survives the cut.
+    #[allow(clippy::too_many_arguments)]
+    fn report(
+        &mut self,
+        kind: FindingKind,
+        client: &str,
+        statement: &str,
+        operation: &str,
+        via: &str,
+        scope: Scope<'_>,
+        host: Option<&str>,
+    ) {
+        let secrets = scope.secrets();
+        let statement = shorten(&redact(statement, &secrets));
+        let via = redact(via, &secrets);
+        let script = scope.script;
+        let key = (
+            kind,
+            client.to_owned(),
+            statement.clone(),
+            via.clone(),
+            script.map(str::to_owned),
+        );
+        if !self.seen.insert(key) {
+            return;
+        }
+        let mut detail = match (kind, host) {
+            (FindingKind::HttpWrite, Some(host)) => {
+                format!("{client} sends {operation} to in-cluster host {host}")
+            }
+            (FindingKind::OpaqueScript, _) => {
+                format!("{client} runs a script that cannot be read ({operation}: {via})")
+            }
+            _ => format!("{client} runs {operation} ({via})"),
+        };
+        if let Some(script) = script {
+            detail.push_str(" in ");
+            detail.push_str(script);
+        }
+        self.analysis.findings.push(Finding {
+            kind,
+            client: client.to_owned(),
+            statement,
+            operation: operation.to_owned(),
+            via: shorten(&via),
+            script: script.map(str::to_owned),
+            host: host.map(str::to_owned),
+            detail,
+        });
+    }
+}
+
+/// What a finding is reported in: the variables in effect (to hide secrets) and the script.
+#[derive(Clone, Copy)]
+struct Scope<'a> {
+    vars: &'a Vars,
+    extra: &'a [(String, Field)],
+    script: Option<&'a str>,
+}
+
+impl<'a> Scope<'a> {
+    fn of(state: &'a ShellState) -> Self {
+        Scope {
+            vars: &state.vars,
+            extra: &[],
+            script: state.script.as_deref(),
+        }
+    }
+
+    /// `(value, name)` of the known variables whose name looks secret, longest value first.
+    fn secrets(&self) -> Vec<(&'a str, &'a str)> {
+        let mut secrets: Vec<(&str, &str)> = self
+            .vars
+            .iter()
+            .chain(self.extra.iter().map(|(name, value)| (name, value)))
+            .filter(|(name, value)| {
+                !value.has_unknown()
+                    && value.as_str().chars().count() >= MIN_SECRET_CHARS
+                    && looks_secret(name)
+            })
+            .map(|(name, value)| (value.as_str(), name.as_str()))
+            .collect();
+        secrets.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
+        secrets
+    }
+}
+
+impl Ctx {
+    fn scope(&self) -> Scope<'_> {
+        Scope {
+            vars: &self.vars,
+            extra: &self.extra,
+            script: self.script.as_deref(),
+        }
+    }
+}
+
+/// Whether a variable name says its value is a credential: `PGPASSWORD`, `DB_PASS`,
+/// `API_TOKEN`, `AWS_SECRET_ACCESS_KEY`, `HASURA_GRAPHQL_ADMIN_SECRET`, `AUTH`…
+/// (`PWD`, the working directory, is not one).
+pub(crate) fn looks_secret(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    if upper == "PWD" || upper == "OLDPWD" {
+        return false;
+    }
+    SECRET_NAME_PARTS.iter().any(|part| upper.contains(part))
+        || upper
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|word| SECRET_NAME_WORDS.contains(&word))
+}
+
+/// Replaces every occurrence of a secret value with its variable (`$PGPASSWORD`), and the
+/// password of a URL written with credentials (`postgres://app:…@db`) with [`HIDDEN`].
+fn redact(text: &str, secrets: &[(&str, &str)]) -> String {
+    let mut out = text.to_owned();
+    for (value, name) in secrets {
+        if out.contains(value) {
+            out = out.replace(value, &format!("${name}"));
+        }
+    }
+    hide_url_passwords(&out)
+}
+
+/// `scheme://user:password@host` → `scheme://user:***@host`, for every URL in `text`.
+fn hide_url_passwords(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        let authority_end = tail
+            .find(|c: char| {
+                c == '/' || c == '?' || c == '#' || c.is_whitespace() || c == '"' || c == '\''
+            })
+            .unwrap_or(tail.len());
+        let authority = &tail[..authority_end];
+        match authority.rsplit_once('@') {
+            Some((userinfo, host)) if userinfo.contains(':') && !userinfo.starts_with('$') => {
+                let user = userinfo.split(':').next().unwrap_or("");
+                let password = &userinfo[user.len() + 1..];
+                if password.starts_with('$') {
+                    out.push_str(authority);
+                } else {
+                    out.push_str(user);
+                    out.push(':');
+                    out.push_str(HIDDEN);
+                    out.push('@');
+                    out.push_str(host);
+                }
+            }
+            _ => out.push_str(authority),
+        }
+        rest = &tail[authority_end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+impl Sink for Analyzer<'_> {
+    fn command(&mut self, cmd: &SimpleCmd, state: &ShellState, depth: Depth) {
+        let ctx = Ctx {
+            vars: state.vars.clone(),
+            extra: cmd.env.clone(),
+            cwd: state.cwd.clone(),
+            script: state.script.clone(),
+            depth,
+        };
+        self.exec(&cmd.argv, &cmd.stdin, &ctx);
+    }
+
+    fn read(&mut self, path: &str) -> Resolution {
+        Analyzer::read(self, path)
+    }
+
+    fn list(&mut self, dir: &str) -> Option<Vec<String>> {
+        self.resolver.list(dir)
+    }
+
+    fn opaque_script(&mut self, path: &str, state: &ShellState) {
+        let statement = format!(". {path}");
+        self.report(
+            FindingKind::OpaqueScript,
+            SHELL,
+            &statement,
+            OPAQUE_SCRIPT,
+            path,
+            Scope::of(state),
+            None,
+        );
+    }
+
+    fn unparsable(&mut self, text: &str, error: &ScriptError, state: &ShellState) {
+        self.report(
+            FindingKind::OpaqueScript,
+            SHELL,
+            text,
+            OPAQUE_PARSE,
+            &error.to_string(),
+            Scope::of(state),
+            None,
+        );
+    }
+
+    fn charge(&mut self, commands: usize, bytes: usize) -> bool {
+        Analyzer::charge(self, commands, bytes)
+    }
+
+    fn max_depth(&self) -> usize {
+        self.options.max_depth
+    }
+
+    fn truncated(&mut self) {
+        self.analysis.truncated = true;
+    }
+}
+
+/// Whether a script file runs in a shell: no shebang, or a shell's.
+fn runs_in_shell(text: &str) -> bool {
+    let Some(shebang) = text.strip_prefix("#!") else {
+        return true;
+    };
+    let line = shebang.lines().next().unwrap_or("");
+    let mut words = line.split_whitespace();
+    let mut interpreter = basename(words.next().unwrap_or(""));
+    if interpreter == "env" {
+        interpreter = words.find(|w| !w.starts_with('-')).unwrap_or("");
+    }
+    SHELLS.contains(&basename(interpreter))
+}
+
+/// Skips command wrappers (`exec`, `env A=1`, `timeout 30`, `gosu user`, `kubectl exec … --`);
+/// returns where the real command starts and the variables the wrappers set.
+fn unwrap_command(argv: &[Field]) -> (usize, Vec<(String, Field)>) {
+    let mut i = 0;
+    let mut env = Vec::new();
+    for _ in 0..MAX_WRAPPERS {
+        let Some(first) = argv.get(i) else {
+            break;
+        };
+        let arg = |k: usize| argv.get(k).map_or("", Field::as_str);
+        match basename(first.as_str()) {
+            "exec" | "command" | "builtin" | "nohup" | "time" | "setsid" | "tini" | "dumb-init"
+            | "catatonit" | "stdbuf" | "ionice" | "chrt" => {
+                i += 1;
+                while arg(i).starts_with('-') {
+                    let takes_value = arg(i) == "-a";
+                    let end = arg(i) == "--";
+                    i += if takes_value { 2 } else { 1 };
+                    if end {
+                        break;
+                    }
+                }
+            }
+            "env" => {
+                i += 1;
+                loop {
+                    let a = arg(i);
+                    if matches!(a, "-u" | "--unset" | "-C" | "--chdir" | "-S") {
+                        i += 2;
+                    } else if a.starts_with('-') {
+                        i += 1;
+                    } else if let Some((name, _)) = a.split_once('=') {
+                        if let Some(f) = argv.get(i) {
+                            env.push((name.to_owned(), f.tail(name.len() + 1)));
+                        }
+                        i += 1;
+                    } else {
+                        break;
+                    }
+                }
+            }
+            "nice" => {
+                i += 1;
+                if arg(i) == "-n" {
+                    i += 2;
+                } else if arg(i).starts_with('-') {
+                    i += 1;
+                }
+            }
+            "timeout" => {
+                i += 1;
+                while arg(i).starts_with('-') {
+                    i += if matches!(arg(i), "-s" | "-k" | "--signal" | "--kill-after") {
+                        2
+                    } else {
+                        1
+                    };
+                }
+                i += 1; // the duration
+            }
+            "sudo" | "doas" => {
+                i += 1;
+                while arg(i).starts_with('-') {
+                    i += if matches!(arg(i), "-u" | "-g" | "-C" | "-D" | "-h" | "-p" | "-U") {
+                        2
+                    } else {
+                        1
+                    };
+                }
+            }
+            "gosu" | "su-exec" => i += 2,
+            // Images' entrypoints that `exec "$@"` (postgres, mysql, mongo…).
+            "busybox" | "docker-entrypoint.sh" => i += 1,
+            "kubectl" | "oc" if argv.iter().skip(i).any(|a| a.as_str() == "exec") => {
+                match argv.iter().skip(i).position(|a| a.as_str() == "--") {
+                    Some(p) => i += p + 1,
+                    None => return (argv.len(), env),
+                }
+            }
+            _ => break,
+        }
+    }
+    (i.min(argv.len()), env)
+}
+
+/// Kubernetes' `$(VAR)` expansion of `command`/`args` (`$$` escapes a `$`); references to
+/// unknown variables are kept as written.
+fn kubernetes_expand(s: &str, env: &BTreeMap<String, String>) -> Field {
+    let mut out = Field::default();
+    let mut rest = s;
+    while let Some(pos) = rest.find('$') {
+        out.push_known(&rest[..pos]);
+        let after = &rest[pos + 1..];
+        if let Some(r) = after.strip_prefix('$') {
+            out.push_char('$');
+            rest = r;
+        } else if let Some(inner) = after.strip_prefix('(')
+            && let Some(end) = inner.find(')')
+        {
+            let name = &inner[..end];
+            match env.get(name) {
+                Some(v) => out.push_known(v),
+                None => out.push_unknown(&rest[pos..pos + end + 3]),
+            }
+            rest = &inner[end + 1..];
+        } else {
+            out.push_char('$');
+            rest = after;
+        }
+    }
+    out.push_known(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+
+    use super::*;
+
+    fn fields(argv: &[&str]) -> Vec<Field> {
+        argv.iter().map(|a| Field::known(a)).collect()
+    }
+
+    #[rstest]
+    #[case::plain(&["psql"], 0)]
+    #[case::exec(&["exec", "psql"], 1)]
+    #[case::env(&["env", "-i", "PGPASSWORD=x", "psql"], 3)]
+    #[case::timeout(&["timeout", "-s", "KILL", "30s", "psql"], 4)]
+    #[case::chain(&["exec", "gosu", "postgres", "nice", "-n", "5", "psql"], 6)]
+    #[case::kubectl(&["kubectl", "exec", "-n", "db", "pod", "--", "psql"], 6)]
+    #[case::kubectl_get(&["kubectl", "get", "pods"], 0)]
+    #[case::sudo(&["sudo", "-u", "postgres", "psql"], 3)]
+    #[case::only_wrapper(&["exec"], 1)]
+    #[case::entrypoint(&["docker-entrypoint.sh", "psql"], 1)]
+    fn unwraps(#[case] argv: &[&str], #[case] start: usize) {
+        assert_eq!(unwrap_command(&fields(argv)).0, start);
+    }
+
+    #[test]
+    fn env_wrapper_sets_variables() {
+        let (_, env) = unwrap_command(&fields(&["env", "SQL=DROP TABLE t", "sh"]));
+        assert_eq!(env.len(), 1);
+        assert_eq!(env[0].0, "SQL");
+        assert_eq!(env[0].1.as_str(), "DROP TABLE t");
+    }
+
+    #[rstest]
+    #[case::known("psql -c $(SQL)", "psql -c DROP TABLE t", false)]
+    #[case::escaped("echo $$(SQL) $$HOME", "echo $(SQL) $HOME", false)]
+    #[case::unknown("psql -c $(SECRET)", "psql -c $(SECRET)", true)]
+    #[case::unterminated("a $(B", "a $(B", false)]
+    #[case::shell_var("sh -c 'echo $HOME'", "sh -c 'echo $HOME'", false)]
+    fn expands_like_kubernetes(#[case] input: &str, #[case] expected: &str, #[case] unknown: bool) {
+        let env = BTreeMap::from([("SQL".to_owned(), "DROP TABLE t".to_owned())]);
+        let f = kubernetes_expand(input, &env);
+        assert_eq!(f.as_str(), expected);
+        assert_eq!(f.has_unknown(), unknown);
+    }
+
+    #[rstest]
+    #[case::pgpassword("PGPASSWORD", true)]
+    #[case::db_pass("DB_PASS", true)]
+    #[case::token("GITHUB_TOKEN", true)]
+    #[case::admin_secret("HASURA_GRAPHQL_ADMIN_SECRET", true)]
+    #[case::key("AWS_SECRET_ACCESS_KEY", true)]
+    #[case::api_key("API_KEY", true)]
+    #[case::lower("db_password", true)]
+    #[case::dsn("SENTRY_DSN", true)]
+    #[case::pwd("PWD", false)]
+    #[case::monkey("MONKEY_COUNT", false)]
+    #[case::host("PGHOST", false)]
+    #[case::passive("PASSIVE_MODE", false)]
+    fn secret_names(#[case] name: &str, #[case] secret: bool) {
+        assert_eq!(looks_secret(name), secret);
+    }
+
+    #[rstest]
+    #[case::value(
+        "ALTER USER app PASSWORD 'hunter22'",
+        "ALTER USER app PASSWORD '$PGPASSWORD'"
+    )]
+    #[case::every_occurrence("hunter22 hunter22", "$PGPASSWORD $PGPASSWORD")]
+    #[case::longest_first("hunter22-suffix", "$LONG_TOKEN")]
+    #[case::url("psql postgres://app:s3cret@db/app", "psql postgres://app:***@db/app")]
+    #[case::url_variable(
+        "psql postgres://app:$DB_PASSWORD@db/app",
+        "psql postgres://app:$DB_PASSWORD@db/app"
+    )]
+    #[case::url_without_password(
+        "curl http://hasura@svc:8080/x http://a/b",
+        "curl http://hasura@svc:8080/x http://a/b"
+    )]
+    fn redacts(#[case] text: &str, #[case] expected: &str) {
+        let secrets = [
+            ("hunter22-suffix", "LONG_TOKEN"),
+            ("hunter22", "PGPASSWORD"),
+        ];
+        assert_eq!(redact(text, &secrets), expected);
+    }
+
+    #[rstest]
+    #[case::none("psql -c x", true)]
+    #[case::bash("#!/bin/bash\nx", true)]
+    #[case::env_sh("#!/usr/bin/env -S sh -e\nx", true)]
+    #[case::python("#!/usr/bin/env python3\nimport os", false)]
+    #[case::node("#!/usr/bin/node\n", false)]
+    fn shebangs(#[case] text: &str, #[case] shell: bool) {
+        assert_eq!(runs_in_shell(text), shell);
+    }
+}

@@ -1,0 +1,294 @@
+//! The scanner on a large bundle: 2,000 files of 3 objects (Deployment + Service +
+//! NetworkPolicy, with StatefulSets, standalone PVCs and Jobs mixed in), scanned with the five
+//! policies of `examples/config.yaml`, through the release binary as a user runs it.
+//!
+//! Reports wall time, objects per second, median evaluation time and peak RSS, cold (empty
+//! module cache: every policy compiled) and warm (modules read from the cache). Run with
+//! `cargo xtask scan-bench` (or `cargo bench -p upstream-first --bench scan`).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// Files in the bundle; each holds three objects.
+const FILES: usize = 2_000;
+/// Namespaces the files are spread over: ten services (and NetworkPolicies) each.
+const NAMESPACES: usize = 200;
+/// Warm runs; the median is reported.
+const WARM_RUNS: usize = 7;
+
+/// Goals of the README, on a 2-core machine.
+const GOAL_WARM_SCAN: Duration = Duration::from_millis(500);
+const GOAL_WARM_LOAD: Duration = Duration::from_millis(50);
+const GOAL_PEAK_RSS_MIB: f64 = 200.0;
+
+fn deployment(index: usize, namespace: &str) -> String {
+    format!(
+        "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: svc-{index}
+  namespace: {namespace}
+  labels: {{app.kubernetes.io/name: svc-{index}, app.kubernetes.io/part-of: shop}}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {{app: svc-{index}}}
+  template:
+    metadata:
+      labels: {{app: svc-{index}, app.kubernetes.io/name: svc-{index}}}
+    spec:
+      containers:
+        - name: app
+          image: ghcr.io/acme/svc-{index}:1.{index}.0
+          ports: [{{name: http, containerPort: 8080}}, {{name: metrics, containerPort: 9090}}]
+          env:
+            - {{name: LOG_LEVEL, value: info}}
+            - name: DATABASE_URL
+              valueFrom: {{secretKeyRef: {{name: svc-{index}-db, key: url}}}}
+          resources:
+            requests: {{cpu: 100m, memory: 128Mi}}
+            limits: {{memory: 256Mi}}
+          readinessProbe: {{httpGet: {{path: /ready, port: http}}}}
+          livenessProbe: {{httpGet: {{path: /health, port: http}}}}
+"
+    )
+}
+
+fn statefulset(index: usize, namespace: &str) -> String {
+    format!(
+        "apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db-{index}
+  namespace: {namespace}
+spec:
+  serviceName: db-{index}
+  replicas: 1
+  selector:
+    matchLabels: {{app: db-{index}}}
+  template:
+    metadata:
+      labels: {{app: db-{index}}}
+    spec:
+      containers:
+        - name: postgres
+          image: postgres:16.4
+          ports: [{{name: postgres, containerPort: 5432}}]
+          volumeMounts: [{{name: data, mountPath: /var/lib/postgresql/data}}]
+  volumeClaimTemplates:
+    - metadata: {{name: data}}
+      spec:
+        storageClassName: standard
+        accessModes: [ReadWriteOnce]
+        resources: {{requests: {{storage: 20Gi}}}}
+"
+    )
+}
+
+fn job(index: usize, namespace: &str) -> String {
+    format!(
+        "apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate-{index}
+  namespace: {namespace}
+spec:
+  template:
+    metadata:
+      labels: {{app: migrate-{index}}}
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: migrate
+          image: ghcr.io/acme/svc-{index}-migrations:1.0
+          command: [flyway, migrate]
+"
+    )
+}
+
+fn service(name: &str, namespace: &str) -> String {
+    format!(
+        "apiVersion: v1
+kind: Service
+metadata: {{name: {name}, namespace: {namespace}}}
+spec:
+  selector: {{app: {name}}}
+  ports: [{{name: http, port: 80, targetPort: 8080}}]
+"
+    )
+}
+
+fn network_policy(name: &str, namespace: &str) -> String {
+    format!(
+        "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {{name: {name}, namespace: {namespace}}}
+spec:
+  podSelector: {{matchLabels: {{app: {name}}}}}
+  policyTypes: [Ingress]
+  ingress: [{{from: [{{podSelector: {{matchLabels: {{role: gateway}}}}}}]}}]
+"
+    )
+}
+
+fn claim(name: &str, namespace: &str) -> String {
+    format!(
+        "apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {{name: {name}-backup, namespace: {namespace}}}
+spec:
+  storageClassName: standard
+  accessModes: [ReadWriteOnce]
+  resources: {{requests: {{storage: 50Gi}}}}
+"
+    )
+}
+
+/// Writes the bundle; returns its directory and the number of objects.
+fn generate(dir: &Path) -> usize {
+    let _ = std::fs::remove_dir_all(dir);
+    let mut objects = 0;
+    for index in 0..FILES {
+        let namespace = format!("team-{:03}", index % NAMESPACES);
+        let documents = match index % 10 {
+            3 => {
+                let name = format!("db-{index}");
+                vec![
+                    statefulset(index, &namespace),
+                    service(&name, &namespace),
+                    claim(&name, &namespace),
+                ]
+            }
+            7 => {
+                let name = format!("migrate-{index}");
+                vec![
+                    job(index, &namespace),
+                    service(&name, &namespace),
+                    network_policy(&name, &namespace),
+                ]
+            }
+            _ => {
+                let name = format!("svc-{index}");
+                vec![
+                    deployment(index, &namespace),
+                    service(&name, &namespace),
+                    network_policy(&name, &namespace),
+                ]
+            }
+        };
+        objects += documents.len();
+        let file = dir.join(&namespace).join(format!("{index:04}.yaml"));
+        std::fs::create_dir_all(file.parent().expect("parent")).expect("bundle directory");
+        std::fs::write(&file, documents.join("---\n")).expect("bundle file");
+    }
+    objects
+}
+
+struct Run {
+    wall: Duration,
+    stats: Value,
+}
+
+fn scan(binary: &Path, cache: &Path, config: &Path, bundle: &Path) -> Run {
+    let started = Instant::now();
+    let output = Command::new(binary)
+        .env("UPSTREAM_FIRST_CACHE_DIR", cache)
+        .args(["scan", "--stats", "--no-progress", "--config"])
+        .arg(config)
+        .arg(bundle)
+        .output()
+        .expect("the scanner runs");
+    let wall = started.elapsed();
+    let code = output.status.code().unwrap_or(-1);
+    assert!(
+        code == 0 || code == 1,
+        "scan failed ({code}): {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stats = stderr
+        .lines()
+        .rev()
+        .find_map(|line| serde_json::from_str::<Value>(line).ok())
+        .expect("--stats prints a JSON line on stderr");
+    Run { wall, stats }
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e3
+}
+
+fn row(label: &str, run: &Run) -> String {
+    let stats = &run.stats;
+    let objects = stats["objects"].as_f64().unwrap_or_default();
+    format!(
+        "| {label} | {:.0} ms | {:.0} ms | {:.0} ms | {:.0} | {:.0} µs | {:.0} MiB |",
+        ms(run.wall),
+        stats["loadPoliciesMs"].as_f64().unwrap_or_default(),
+        stats["evaluateMs"].as_f64().unwrap_or_default(),
+        objects / run.wall.as_secs_f64(),
+        stats["evaluationMedianUs"].as_f64().unwrap_or_default(),
+        stats["peakRssKiB"].as_f64().unwrap_or_default() / 1024.0,
+    )
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter that names another benchmark skips this one.
+    if std::env::args()
+        .skip(1)
+        .any(|arg| !arg.starts_with('-') && !"scan".contains(arg.as_str()))
+    {
+        return;
+    }
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_upstream-first"));
+    let config = workspace.join("examples/config.yaml");
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scan-bench");
+    let bundle = root.join("bundle");
+    let cache = root.join("cache");
+    let objects = generate(&bundle);
+
+    let _ = std::fs::remove_dir_all(&cache);
+    let cold = scan(&binary, &cache, &config, &bundle);
+    let mut warm: Vec<Run> = (0..WARM_RUNS)
+        .map(|_| scan(&binary, &cache, &config, &bundle))
+        .collect();
+    warm.sort_by_key(|run| run.wall);
+    let median = &warm[WARM_RUNS / 2];
+
+    let evaluations = median.stats["evaluations"].as_u64().unwrap_or_default();
+    let threads = median.stats["threads"].as_u64().unwrap_or_default();
+    let mut report = String::new();
+    let _ = writeln!(
+        report,
+        "scan of {objects} objects in {FILES} files, {evaluations} evaluations, {threads} threads, policies of examples/config.yaml\n"
+    );
+    let _ = writeln!(
+        report,
+        "| run | wall time | policy load | evaluation | objects/s | median evaluation | peak RSS |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
+    let _ = writeln!(report, "{}", row("cold (empty module cache)", &cold));
+    let _ = writeln!(
+        report,
+        "{}",
+        row(&format!("warm (median of {WARM_RUNS})"), median)
+    );
+    let load =
+        Duration::from_secs_f64(median.stats["loadPoliciesMs"].as_f64().unwrap_or_default() / 1e3);
+    let rss = median.stats["peakRssKiB"].as_f64().unwrap_or_default() / 1024.0;
+    let goal = |met: bool| if met { "met" } else { "MISSED" };
+    let _ = writeln!(
+        report,
+        "\ngoals: warm scan <= {} ms: {}; warm policy load <= {} ms: {}; peak RSS <= {GOAL_PEAK_RSS_MIB} MiB: {}",
+        GOAL_WARM_SCAN.as_millis(),
+        goal(median.wall <= GOAL_WARM_SCAN),
+        GOAL_WARM_LOAD.as_millis(),
+        goal(load <= GOAL_WARM_LOAD),
+        goal(rss <= GOAL_PEAK_RSS_MIB),
+    );
+    print!("{report}");
+}

@@ -1,0 +1,80 @@
+//! Embeds the built-in policies in the binary: for every name of `BUILTIN_POLICY_NAMES`, the
+//! exact `.wasm` that `cargo xtask build` put in `<target>/policies/<name>.wasm` and the policy's
+//! `policies/<name>/metadata.yml`, when they exist.
+//!
+//! A policy that has not been built is embedded as missing rather than failing the build, so that
+//! `cargo build --workspace` and `cargo clippy` work before `cargo xtask build`; the CLI then says
+//! which policy is missing and how to build it.
+
+use std::env;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+include!("src/builtin_names.rs");
+
+fn main() {
+    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
+    let workspace = manifest_dir
+        .parent()
+        .and_then(Path::parent)
+        .expect("the crate lives in <workspace>/crates/")
+        .to_path_buf();
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo"));
+    let policies_dir = target_dir(&workspace, &out_dir).join("policies");
+
+    // Watching the directory (cargo scans it) notices a policy that appears later; a missing
+    // path would make cargo rerun this script on every build instead.
+    if fs::create_dir_all(&policies_dir).is_ok() {
+        println!("cargo:rerun-if-changed={}", policies_dir.display());
+    }
+    println!("cargo:rerun-if-env-changed=CARGO_TARGET_DIR");
+    println!("cargo:rerun-if-changed=src/builtin_names.rs");
+
+    let mut generated = String::from("&[\n");
+    for name in BUILTIN_POLICY_NAMES {
+        let wasm = policies_dir.join(format!("{name}.wasm"));
+        let metadata = workspace.join("policies").join(name).join("metadata.yml");
+        if metadata.is_file() {
+            println!("cargo:rerun-if-changed={}", metadata.display());
+        } else {
+            // Not written yet: watch its parent so that its arrival is noticed.
+            let policies_src = workspace.join("policies");
+            println!("cargo:rerun-if-changed={}", policies_src.display());
+        }
+        let _ = writeln!(
+            generated,
+            "    EmbeddedPolicy {{ name: {name:?}, wasm: {}, metadata: {}, wasm_path: {:?} }},",
+            include_if_file(&wasm, "include_bytes", " as &[u8]"),
+            include_if_file(&metadata, "include_str", ""),
+            wasm.display().to_string(),
+        );
+    }
+    generated.push(']');
+    fs::write(out_dir.join("embedded_policies.rs"), generated)
+        .expect("writing the embedded policy table");
+}
+
+fn include_if_file(path: &Path, macro_name: &str, cast: &str) -> String {
+    if path.is_file() {
+        format!(
+            "Some({macro_name}!({:?}){cast})",
+            path.display().to_string()
+        )
+    } else {
+        "None".to_owned()
+    }
+}
+
+/// The target directory: `$CARGO_TARGET_DIR` (relative to the workspace), else the ancestor of
+/// `OUT_DIR` that cargo marked with `CACHEDIR.TAG` (a `target-dir` from `.cargo/config`), else
+/// `<workspace>/target`.
+fn target_dir(workspace: &Path, out_dir: &Path) -> PathBuf {
+    if let Some(dir) = env::var_os("CARGO_TARGET_DIR") {
+        return workspace.join(dir);
+    }
+    out_dir
+        .ancestors()
+        .find(|dir| dir.join("CACHEDIR.TAG").is_file())
+        .map_or_else(|| workspace.join("target"), Path::to_path_buf)
+}

@@ -1,0 +1,56 @@
+//! The built-in policies embedded in the binary by `build.rs`: the exact `.wasm` built for
+//! `wasm32-wasip1` by `cargo xtask build`, and the policy's `metadata.yml`.
+
+include!("builtin_names.rs");
+
+/// One built-in policy as embedded at compile time.
+#[derive(Debug, Clone, Copy)]
+pub struct EmbeddedPolicy {
+    /// The policy's name (its crate, its `metadata.yml` directory, its registry repository).
+    pub name: &'static str,
+    /// The module, when it had been built before upstream-first was compiled.
+    pub wasm: Option<&'static [u8]>,
+    /// The policy's `metadata.yml`, when the policy exists.
+    pub metadata: Option<&'static str>,
+    /// Where the module was looked for at compile time (for the "not built" message).
+    pub wasm_path: &'static str,
+}
+
+/// Every built-in policy, in the order of [`BUILTIN_POLICY_NAMES`].
+pub static EMBEDDED_POLICIES: &[EmbeddedPolicy] =
+    include!(concat!(env!("OUT_DIR"), "/embedded_policies.rs"));
+
+/// The built-in policy called `name`.
+#[must_use]
+pub fn find(name: &str) -> Option<&'static EmbeddedPolicy> {
+    EMBEDDED_POLICIES.iter().find(|policy| policy.name == name)
+}
+
+/// Why a built-in policy cannot be used, and how to fix it.
+#[must_use]
+pub fn missing_message(policy: &EmbeddedPolicy) -> String {
+    format!(
+        "built-in policy {} is not in this binary: {} did not exist when upstream-first was compiled; run `cargo xtask build`, then build upstream-first again",
+        policy.name, policy.wasm_path
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_name_has_an_entry() {
+        let names: Vec<&str> = EMBEDDED_POLICIES.iter().map(|p| p.name).collect();
+        assert_eq!(names, BUILTIN_POLICY_NAMES);
+    }
+
+    #[test]
+    fn embedded_modules_are_wasm() {
+        for policy in EMBEDDED_POLICIES {
+            if let Some(wasm) = policy.wasm {
+                assert!(wasm.starts_with(b"\0asm"), "{} is not wasm", policy.name);
+            }
+        }
+    }
+}

@@ -1,0 +1,554 @@
+//! The command line: `scan`, `run` (kwctl-compatible) and `policies`.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use policy_host::{
+    HostCapabilities, HostContext, Limits, ObjectStore, PolicyModule, ValidateRequest,
+};
+use serde_json::{Value, json};
+
+use crate::builtin::{self, EMBEDDED_POLICIES};
+use crate::config::{Config, ModuleRef};
+use crate::documents::{Documents, STDIN_NAME};
+use crate::metadata::PolicyMetadata;
+use crate::output::{self, Format, RenderOptions};
+use crate::policies::{self, Cache, Selection};
+use crate::replay::Session;
+use crate::report::{
+    EXIT_FAILURES, EXIT_OK, EXIT_USAGE_OR_INPUT, FailOn, ScanReport, peak_rss_kib,
+};
+use crate::scan::{self, ScanOptions};
+
+/// Environment variable that turns colours off when set (<https://no-color.org>).
+pub const NO_COLOR_ENV: &str = "NO_COLOR";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "upstream-first",
+    version,
+    about = "Scans rendered Kubernetes manifests with the upstream-first policies: the same .wasm modules the cluster runs",
+    long_about = None,
+    after_help = "Examples:\n  helm template my-release ./chart | upstream-first scan --config policies.yaml -\n  upstream-first scan --format sarif --output scan.sarif --format text manifests/\n  upstream-first run --request-path request.json no-raw-datastores"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Scan files, directories or stdin (`-`) with the policies.
+    Scan(ScanArgs),
+    /// Evaluate one AdmissionRequest with one policy and print the AdmissionResponse, as `kwctl run`.
+    Run(RunArgs),
+    /// List the built-in policies.
+    Policies,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+enum ColorChoice {
+    /// Colours when writing text to a terminal and `NO_COLOR` is not set.
+    #[default]
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+#[derive(Debug, Args)]
+struct CacheArgs {
+    /// Directory of compiled modules [default: $UPSTREAM_FIRST_CACHE_DIR, else the user's cache directory]
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    cache_dir: Option<PathBuf>,
+    /// Compile every module again instead of reading the cache.
+    #[arg(long)]
+    no_cache: bool,
+}
+
+impl CacheArgs {
+    fn cache(&self) -> Cache {
+        match (&self.cache_dir, self.no_cache) {
+            (_, true) => Cache::Disabled,
+            (Some(dir), false) => Cache::Dir(dir.clone()),
+            (None, false) => Cache::Default,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct ScanArgs {
+    /// Files, directories (*.yaml, *.yml, *.json, recursively) or `-` for stdin.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Kubewarden ClusterAdmissionPolicy / AdmissionPolicy / ClusterAdmissionPolicyGroup resources
+    /// saying which policies run, with which settings, mode, rules and selectors.
+    #[arg(short, long, value_name = "FILE")]
+    config: Vec<PathBuf>,
+    /// A policy to run with its defaults: a built-in name or a .wasm file (repeatable). Without
+    /// --config and --policy, every built-in policy runs.
+    #[arg(short, long, value_name = "NAME|FILE.wasm")]
+    policy: Vec<String>,
+    /// Settings of one policy, as JSON or YAML: `pvc-contract={"allowedStorageClasses":["standard"]}`.
+    #[arg(long, value_name = "POLICY=SETTINGS")]
+    settings: Vec<String>,
+    /// Cluster state the bundle lacks, read by context-aware policies but not evaluated
+    /// (e.g. `kubectl get networkpolicies,configmaps,pvc -A -o yaml`).
+    #[arg(long, value_name = "FILE|DIR")]
+    context: Vec<PathBuf>,
+    /// Namespace of namespaced objects that name none.
+    #[arg(short, long, default_value = "default")]
+    namespace: String,
+    /// Output format (repeatable; the n-th --output goes with the n-th --format).
+    #[arg(short, long, value_enum, value_name = "FORMAT")]
+    format: Vec<Format>,
+    /// Where to write each --format (`-` or none: stdout).
+    #[arg(short, long, value_name = "FILE")]
+    output: Vec<PathBuf>,
+    /// Exit with 1 when a verdict at or above this one is found.
+    #[arg(long, value_enum, default_value_t = FailOn::Fail)]
+    fail_on: FailOn,
+    /// Show the JSONPatch each mutating policy would apply.
+    #[arg(long)]
+    show_patches: bool,
+    /// List resources that pass too (text format).
+    #[arg(short, long)]
+    verbose: bool,
+    /// Colours in text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// Worker threads [default: one per core].
+    #[arg(short, long, default_value_t = 0, hide_default_value = true)]
+    jobs: usize,
+    /// No progress bar.
+    #[arg(long)]
+    no_progress: bool,
+    /// Print timings, throughput and peak memory to stderr (JSON).
+    #[arg(long)]
+    stats: bool,
+    #[command(flatten)]
+    cache: CacheArgs,
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// The AdmissionReview or AdmissionRequest to evaluate (JSON or YAML; `-` for stdin).
+    #[arg(short, long, value_name = "FILE")]
+    request_path: PathBuf,
+    /// The policy's settings as JSON.
+    #[arg(
+        short = 's',
+        long,
+        value_name = "JSON",
+        conflicts_with = "settings_path"
+    )]
+    settings_json: Option<String>,
+    /// A file with the policy's settings (JSON or YAML).
+    #[arg(long, value_name = "FILE")]
+    settings_path: Option<PathBuf>,
+    /// Let the policy read the resources its metadata declares (contextAwareResources).
+    #[arg(long)]
+    allow_context_aware: bool,
+    /// Answer host capability calls from a session recorded by `kwctl run
+    /// --record-host-capabilities-interactions`.
+    #[arg(long, value_name = "FILE")]
+    replay_host_capabilities_interactions: Option<PathBuf>,
+    /// Objects the policy may read through host capabilities (files or directories).
+    #[arg(long, value_name = "FILE|DIR")]
+    context: Vec<PathBuf>,
+    #[command(flatten)]
+    cache: CacheArgs,
+    /// A built-in policy's name, `registry://…/<name>:<tag>`, or a .wasm file.
+    #[arg(value_name = "POLICY")]
+    policy: String,
+}
+
+/// An error that ends the command with a message and an exit code.
+struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl Failure {
+    fn usage(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            code: EXIT_USAGE_OR_INPUT,
+        }
+    }
+}
+
+/// Runs the command line; the process exit code.
+#[must_use]
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() {
+                EXIT_USAGE_OR_INPUT
+            } else {
+                EXIT_OK
+            });
+        }
+    };
+    let result = match cli.command {
+        Command::Scan(args) => scan_command(&args),
+        Command::Run(args) => run_command(&args),
+        Command::Policies => policies_command(),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            eprintln!("Error: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// Parses a settings value given as JSON or YAML text.
+fn parse_settings(text: &str) -> Result<Value, String> {
+    serde_json::from_str(text)
+        .or_else(|_| serde_yaml_ng::from_str::<Value>(text).map_err(|e| e.to_string()))
+}
+
+fn settings_overrides(values: &[String]) -> Result<BTreeMap<String, Value>, Failure> {
+    values
+        .iter()
+        .map(|value| {
+            let (name, settings) = value.split_once('=').ok_or_else(|| {
+                Failure::usage(format!(
+                    "--settings {value:?}: expected POLICY=SETTINGS (JSON or YAML)"
+                ))
+            })?;
+            let settings = parse_settings(settings).map_err(|e| {
+                Failure::usage(format!("--settings {name}=…: not JSON or YAML: {e}"))
+            })?;
+            Ok((name.trim().to_owned(), settings))
+        })
+        .collect()
+}
+
+/// Where each format goes.
+fn destinations(args: &ScanArgs) -> Result<Vec<(Format, Option<PathBuf>)>, Failure> {
+    let formats = if args.format.is_empty() {
+        vec![Format::Text]
+    } else {
+        args.format.clone()
+    };
+    if args.output.len() > formats.len() {
+        return Err(Failure::usage(
+            "more --output than --format: give one --format per --output (the n-th --output goes with the n-th --format)",
+        ));
+    }
+    let destinations: Vec<(Format, Option<PathBuf>)> = formats
+        .into_iter()
+        .enumerate()
+        .map(|(index, format)| {
+            let output = args
+                .output
+                .get(index)
+                .filter(|path| path.as_os_str() != STDIN_NAME)
+                .cloned();
+            (format, output)
+        })
+        .collect();
+    if destinations
+        .iter()
+        .filter(|(_, output)| output.is_none())
+        .count()
+        > 1
+    {
+        return Err(Failure::usage(
+            "only one format can go to stdout: give an --output for the others",
+        ));
+    }
+    Ok(destinations)
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os(NO_COLOR_ENV).is_none_or(|value| value.is_empty())
+        }
+    }
+}
+
+fn scan_command(args: &ScanArgs) -> Result<u8, Failure> {
+    let started = Instant::now();
+    let destinations = destinations(args)?;
+    let config = if args.config.is_empty() {
+        None
+    } else {
+        Some(Config::load(&args.config).map_err(|e| Failure::usage(format!("--config {e}")))?)
+    };
+    let modules = args
+        .policy
+        .iter()
+        .map(|policy| {
+            ModuleRef::parse(policy, None).map_err(|e| Failure::usage(format!("--policy {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let selection = Selection {
+        config,
+        modules,
+        settings: settings_overrides(&args.settings)?,
+    };
+    let engine =
+        policies::engine(&args.cache.cache()).map_err(|e| Failure::usage(e.to_string()))?;
+    let policy_set =
+        policies::load(&engine, &selection).map_err(|e| Failure::usage(e.to_string()))?;
+    let loaded = started.elapsed();
+
+    let read_started = Instant::now();
+    let documents = Documents::read_paths(&args.paths);
+    let context = Documents::read_paths(&args.context);
+    let read = read_started.elapsed();
+
+    let options = ScanOptions {
+        default_namespace: args.namespace.clone(),
+        jobs: args.jobs,
+        progress: !args.no_progress && std::io::stderr().is_terminal(),
+    };
+    let mut context_objects: Vec<Value> = Vec::with_capacity(context.objects.len());
+    let mut context_errors = context.errors;
+    for mut source in context.objects {
+        crate::requests::apply_default_namespace(&mut source.object, &args.namespace);
+        context_objects.push(source.object);
+    }
+    let mut report = scan::scan(&policy_set.policies, documents, context_objects, &options);
+    report.errors.append(&mut context_errors);
+    let mut notes = policy_set.notes.clone();
+    notes.append(&mut report.notes);
+    report.notes = notes;
+    report.stats.load_policies = loaded;
+    report.stats.read_inputs = read;
+    report.stats.peak_rss_kib = peak_rss_kib();
+    for note in &report.notes {
+        eprintln!("note: {note}");
+    }
+
+    let render_options = RenderOptions {
+        color: false,
+        show_patches: args.show_patches,
+        verbose: args.verbose,
+    };
+    for (format, output) in &destinations {
+        match output {
+            Some(path) => {
+                let text = output::render(*format, &report, &render_options);
+                std::fs::write(path, text)
+                    .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))?;
+            }
+            None => {
+                let options = RenderOptions {
+                    color: *format == Format::Text && use_color(args.color),
+                    ..render_options
+                };
+                let text = output::render(*format, &report, &options);
+                let mut stdout = std::io::stdout().lock();
+                // A closed pipe (`| head`) is not an error of the scan.
+                let _ = stdout.write_all(text.as_bytes());
+                let _ = stdout.flush();
+            }
+        }
+    }
+    if args.stats {
+        eprintln!("{}", stats_json(&report, started.elapsed()));
+    }
+    Ok(report.exit_code(args.fail_on))
+}
+
+/// `--stats`.
+fn stats_json(report: &ScanReport, total: std::time::Duration) -> Value {
+    let stats = &report.stats;
+    let evaluations = report.evaluations.len();
+    let seconds = stats.evaluate.as_secs_f64();
+    json!({
+        "objects": report.objects.len(),
+        "evaluations": evaluations,
+        "threads": stats.threads,
+        "loadPoliciesMs": stats.load_policies.as_secs_f64() * 1e3,
+        "readInputsMs": stats.read_inputs.as_secs_f64() * 1e3,
+        "evaluateMs": seconds * 1e3,
+        "prepareMs": stats.prepare.as_secs_f64() * 1e3,
+        "firstEvaluationsMs": stats.first_evaluations.as_secs_f64() * 1e3,
+        "totalMs": total.as_secs_f64() * 1e3,
+        "objectsPerSecond": if seconds > 0.0 { report.objects.len() as f64 / seconds } else { 0.0 },
+        "evaluationMedianUs": stats.evaluation_median.as_secs_f64() * 1e6,
+        "evaluationP99Us": stats.evaluation_p99.as_secs_f64() * 1e6,
+        "peakRssKiB": stats.peak_rss_kib,
+    })
+}
+
+fn read_text(path: &Path) -> Result<String, Failure> {
+    if path.as_os_str() == STDIN_NAME {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| Failure::usage(format!("cannot read stdin: {e}")))?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(path)
+        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))
+}
+
+fn run_command(args: &RunArgs) -> Result<u8, Failure> {
+    let reference =
+        ModuleRef::parse(&args.policy, None).map_err(|e| Failure::usage(format!("POLICY: {e}")))?;
+    if let ModuleRef::Builtin(name) = &reference
+        && builtin::find(name).is_none()
+        && Path::new(&args.policy).is_file()
+    {
+        return Err(Failure::usage(format!(
+            "{name} is neither a built-in policy nor a .wasm file"
+        )));
+    }
+    let engine =
+        policies::engine(&args.cache.cache()).map_err(|e| Failure::usage(e.to_string()))?;
+    let loaded = policies::load_modules(&engine, std::slice::from_ref(&reference))
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    let loaded = &loaded[&reference];
+    let module: &PolicyModule = &loaded.module;
+    let metadata: PolicyMetadata = loaded.metadata.clone().unwrap_or_default();
+
+    let settings = match (&args.settings_json, &args.settings_path) {
+        (Some(json), _) => serde_json::from_str(json)
+            .map_err(|e| Failure::usage(format!("--settings-json is not JSON: {e}")))?,
+        (None, Some(path)) => parse_settings(&read_text(path)?)
+            .map_err(|e| Failure::usage(format!("--settings-path {}: {e}", path.display())))?,
+        (None, None) => json!({}),
+    };
+    let settings = if settings.is_null() {
+        json!({})
+    } else {
+        settings
+    };
+    let request_text = read_text(&args.request_path)?;
+    let request_value: Value = serde_json::from_str(&request_text)
+        .or_else(|_| serde_yaml_ng::from_str(&request_text))
+        .map_err(|e| {
+            Failure::usage(format!(
+                "{} is not a JSON or YAML AdmissionReview/AdmissionRequest: {e}",
+                args.request_path.display()
+            ))
+        })?;
+    let request = ValidateRequest::from_value(request_value)
+        .map_err(|e| Failure::usage(format!("{}: {e}", args.request_path.display())))?;
+
+    let session = args
+        .replay_host_capabilities_interactions
+        .as_ref()
+        .map(|path| {
+            Session::parse(&read_text(path)?)
+                .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
+        })
+        .transpose()?;
+    let mut store = session
+        .as_ref()
+        .map(Session::object_store)
+        .unwrap_or_default();
+    let context = Documents::read_paths(&args.context);
+    if let Some(error) = context.errors.first() {
+        return Err(Failure::usage(format!("--context {error}")));
+    }
+    for source in context.objects {
+        let _ = store.insert(source.object);
+    }
+    let resources = if args.allow_context_aware {
+        metadata.context_aware_resources.clone()
+    } else {
+        if !metadata.context_aware_resources.is_empty() {
+            eprintln!(
+                "warning: the policy reads Kubernetes resources ({}), but --allow-context-aware was not given: its reads are refused",
+                metadata
+                    .context_aware_resources
+                    .iter()
+                    .map(|r| format!("{}/{}", r.api_version, r.kind))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        Vec::new()
+    };
+    let capabilities = metadata
+        .host_capabilities
+        .as_ref()
+        .and_then(|patterns| HostCapabilities::new(patterns).ok())
+        .unwrap_or_else(HostCapabilities::allow_all);
+    let context = HostContext::new()
+        .with_object_store(ObjectStore::clone(&store))
+        .with_context_aware_resources(resources)
+        .with_host_capabilities(capabilities);
+    let mut evaluator = module
+        .with_limits(Limits::default())
+        .map_err(|e| Failure::usage(e.to_string()))?
+        .evaluator(context);
+
+    let validation = evaluator
+        .validate_settings(&settings)
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    if !validation.valid {
+        return Err(Failure {
+            message: format!(
+                "Provided settings are not valid: {:?}",
+                validation.message.unwrap_or_default()
+            ),
+            code: EXIT_FAILURES,
+        });
+    }
+    let response = evaluator
+        .validate(&request, &settings)
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    if let Some(session) = &session {
+        for difference in session.differences(&evaluator.exchanges()) {
+            eprintln!("warning: replay: {difference}");
+        }
+    }
+    let text = serde_json::to_string(&response)
+        .map_err(|e| Failure::usage(format!("cannot print the response: {e}")))?;
+    println!("{text}");
+    Ok(EXIT_OK)
+}
+
+fn policies_command() -> Result<u8, Failure> {
+    let mut stdout = std::io::stdout().lock();
+    for policy in EMBEDDED_POLICIES {
+        let metadata = policy
+            .metadata
+            .and_then(|text| PolicyMetadata::from_yaml(text).ok())
+            .unwrap_or_default();
+        let status = match policy.wasm {
+            Some(wasm) => format!("embedded, {} KiB", wasm.len() / 1024),
+            None => {
+                "not built (run `cargo xtask build`, then build upstream-first again)".to_owned()
+            }
+        };
+        let resources: Vec<String> = metadata
+            .rules
+            .iter()
+            .flat_map(|rule| rule.resources.iter().cloned())
+            .collect();
+        let _ = writeln!(
+            stdout,
+            "{}\n  {status}\n  evaluates: {}\n  mutating: {}, context-aware: {}\n  {}\n",
+            policy.name,
+            if resources.is_empty() {
+                "-".to_owned()
+            } else {
+                resources.join(", ")
+            },
+            metadata.mutating,
+            !metadata.context_aware_resources.is_empty(),
+            metadata.description().unwrap_or("")
+        );
+    }
+    Ok(EXIT_OK)
+}

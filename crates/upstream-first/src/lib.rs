@@ -1,0 +1,30 @@
+//! `upstream-first`: scans rendered Kubernetes bundles with the upstream-first policies, running
+//! the same `.wasm` modules the cluster runs through the workspace's policy host.
+//!
+//! - [`documents`]: files, directories and stdin → Kubernetes objects with file and line;
+//! - [`kinds`]: group/version, resource (plural) names and scopes of kinds;
+//! - [`builtin`] and [`metadata`]: the embedded policies and their `metadata.yml`;
+//! - [`config`]: Kubewarden `ClusterAdmissionPolicy` / `AdmissionPolicy` /
+//!   `ClusterAdmissionPolicyGroup` resources, as deployed;
+//! - [`policies`]: loading (and caching) the policy modules a scan runs;
+//! - [`requests`]: one CREATE AdmissionRequest per object;
+//! - [`scan`]: the scan engine (one evaluator per policy and thread);
+//! - [`report`] and [`output`]: the results and their formats;
+//! - [`replay`]: kwctl's recorded host-capability sessions;
+//! - [`cli`]: the command line (`scan`, `run`, `policies`).
+
+#![deny(unsafe_code)]
+
+pub mod builtin;
+pub mod cli;
+pub mod config;
+pub mod documents;
+pub mod kinds;
+pub mod metadata;
+pub mod output;
+pub mod policies;
+pub mod progress;
+pub mod replay;
+pub mod report;
+pub mod requests;
+pub mod scan;
