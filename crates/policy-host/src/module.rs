@@ -73,9 +73,6 @@ impl PolicyEngine {
     pub fn new(config: EngineConfig) -> Result<Self> {
         let mut wasmtime_config = wasmtime::Config::default();
         wasmtime_config.epoch_interruption(true);
-        if std::env::var_os("TMP_PERFMAP").is_some() {
-            wasmtime_config.profiler(wasmtime::ProfilingStrategy::PerfMap);
-        } // TEMPORARY
         if !config.wasm_backtraces {
             wasmtime_config.wasm_backtrace_max_frames(None);
         }

@@ -226,8 +226,9 @@ fn row(label: &str, run: &Run) -> String {
     let stats = &run.stats;
     let objects = stats["objects"].as_f64().unwrap_or_default();
     format!(
-        "| {label} | {:.0} ms | {:.0} ms | {:.0} ms | {:.0} | {:.0} µs | {:.0} MiB |",
+        "| {label} | {:.0} ms | {:.0} ms | {:.0} ms | {:.0} ms | {:.0} | {:.0} µs | {:.0} MiB |",
         ms(run.wall),
+        stats["cpuMs"].as_f64().unwrap_or_default(),
         stats["loadPoliciesMs"].as_f64().unwrap_or_default(),
         stats["evaluateMs"].as_f64().unwrap_or_default(),
         objects / run.wall.as_secs_f64(),
@@ -269,7 +270,7 @@ fn main() {
     );
     let _ = writeln!(
         report,
-        "| run | wall time | policy load | evaluation | objects/s | median evaluation | peak RSS |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+        "| run | wall time | CPU time | policy load | evaluation | objects/s | median evaluation | peak RSS |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     );
     let _ = writeln!(report, "{}", row("cold (empty module cache)", &cold));
     let _ = writeln!(
@@ -290,5 +291,16 @@ fn main() {
         goal(load <= GOAL_WARM_LOAD),
         goal(rss <= GOAL_PEAK_RSS_MIB),
     );
+    // Other work on the machine slows every wall time down: say how busy it was.
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        let _ = writeln!(
+            report,
+            "load average during the runs: {}",
+            load.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
     print!("{report}");
 }

@@ -362,6 +362,7 @@ fn scan_command(args: &ScanArgs) -> Result<u8, Failure> {
         }
     }
     if args.stats {
+        report.stats.cpu = crate::report::cpu_time();
         eprintln!("{}", stats_json(&report, started.elapsed()));
     }
     Ok(report.exit_code(args.fail_on))
@@ -386,6 +387,7 @@ fn stats_json(report: &ScanReport, total: std::time::Duration) -> Value {
         "evaluationMedianUs": stats.evaluation_median.as_secs_f64() * 1e6,
         "evaluationP99Us": stats.evaluation_p99.as_secs_f64() * 1e6,
         "peakRssKiB": stats.peak_rss_kib,
+        "cpuMs": stats.cpu.map(|cpu| cpu.as_secs_f64() * 1e3),
     })
 }
 
@@ -403,14 +405,15 @@ fn read_text(path: &Path) -> Result<String, Failure> {
 fn run_command(args: &RunArgs) -> Result<u8, Failure> {
     let reference =
         ModuleRef::parse(&args.policy, None).map_err(|e| Failure::usage(format!("POLICY: {e}")))?;
-    if let ModuleRef::Builtin(name) = &reference
-        && builtin::find(name).is_none()
-        && Path::new(&args.policy).is_file()
-    {
-        return Err(Failure::usage(format!(
-            "{name} is neither a built-in policy nor a .wasm file"
-        )));
-    }
+    // A file in the current directory named like a word (`policy`) is a module too.
+    let reference = match reference {
+        ModuleRef::Builtin(name)
+            if builtin::find(&name).is_none() && Path::new(&args.policy).is_file() =>
+        {
+            ModuleRef::File(PathBuf::from(&args.policy))
+        }
+        other => other,
+    };
     let engine =
         policies::engine(&args.cache.cache()).map_err(|e| Failure::usage(e.to_string()))?;
     let loaded = policies::load_modules(&engine, std::slice::from_ref(&reference))

@@ -180,6 +180,8 @@ pub struct ScanStats {
     pub evaluation_p99: Duration,
     /// Peak resident set size of the process, in KiB (Linux).
     pub peak_rss_kib: Option<u64>,
+    /// CPU time of the process, all threads (Linux).
+    pub cpu: Option<Duration>,
 }
 
 /// Everything a scan found.
@@ -367,6 +369,19 @@ pub fn split_findings(message: &str, object: &ObjectId) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// CPU time (user and system) this process has used so far (Linux; `USER_HZ` is 100 on every
+/// Linux ABI).
+#[must_use]
+pub fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces), from field 3 (`state`) on.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |index: usize| fields.get(index)?.parse::<u64>().ok();
+    // utime and stime: fields 14 and 15 of the line, indices 11 and 12 after the name.
+    let total = ticks(11)? + ticks(12)?;
+    Some(Duration::from_millis(total * 10))
 }
 
 /// Peak resident set size of this process, in KiB (Linux `VmHWM`).

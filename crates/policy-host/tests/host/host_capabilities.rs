@@ -2,9 +2,7 @@
 //! the capability given in its settings and reports the host's answer (accepted, with the answer
 //! as message) or error (rejected, with the error text as message).
 
-mod common;
-
-use common::{admission_request, evaluator, pod};
+use crate::common::{admission_request, evaluator, pod};
 use policy_host::{
     AdmissionResponse, ContextAwareResource, HostCallOutcome, HostCapabilities, HostContext,
     ObjectStore, PolicyEvaluator,

@@ -1,9 +1,7 @@
 //! The protocol (protocol_version, validate_settings, validate and the response kwctl prints) and
 //! the host's limits, through the misbehaving test policy.
 
-mod common;
-
-use common::{
+use crate::common::{
     MEMORY_LIMIT, admission_request, admission_review, behaviour, evaluator, module, pod,
 };
 use policy_host::{

@@ -1,8 +1,6 @@
 //! The `upstream-first` command line, end to end: the built binary with the embedded policies.
 
-mod common;
-
-use common::{json_stdout, outcome, require, results, run, run_with_stdin, temp_file};
+use crate::common::{json_stdout, outcome, require, results, run, run_with_stdin, temp_file};
 use rstest::rstest;
 use serde_json::{Value, json};
 

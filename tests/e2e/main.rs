@@ -1,0 +1,9 @@
+//! End to end: every built policy `.wasm` evaluated through the policy host. One test binary
+//! for all policies, because each binary links wasmtime.
+
+mod corpus;
+mod no_raw_datastores;
+mod no_sql_mutating_jobs;
+mod pvc_contract;
+mod require_network_policy;
+mod require_upstream_chart;
