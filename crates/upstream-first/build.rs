@@ -1,6 +1,7 @@
 //! Embeds the built-in policies in the binary: for every name of `BUILTIN_POLICY_NAMES`, the
-//! exact `.wasm` that `cargo xtask build` put in `<target>/policies/<name>.wasm` and the policy's
-//! `policies/<name>/metadata.yml`, when they exist.
+//! annotated module `cargo xtask build` put in `<target>/policies/<name>/annotated-policy.wasm`
+//! (the exact `.wasm` the cluster runs, with its `metadata.yml` and README in the
+//! `io.kubewarden.metadata` section, as `kwctl annotate` writes it), when it exists.
 //!
 //! A policy that has not been built is embedded as missing rather than failing the build, so that
 //! `cargo build --workspace` and `cargo clippy` work before `cargo xtask build`; the CLI then says
@@ -33,20 +34,11 @@ fn main() {
 
     let mut generated = String::from("&[\n");
     for name in BUILTIN_POLICY_NAMES {
-        let wasm = policies_dir.join(format!("{name}.wasm"));
-        let metadata = workspace.join("policies").join(name).join("metadata.yml");
-        if metadata.is_file() {
-            println!("cargo:rerun-if-changed={}", metadata.display());
-        } else {
-            // Not written yet: watch its parent so that its arrival is noticed.
-            let policies_src = workspace.join("policies");
-            println!("cargo:rerun-if-changed={}", policies_src.display());
-        }
+        let wasm = policies_dir.join(name).join("annotated-policy.wasm");
         let _ = writeln!(
             generated,
-            "    EmbeddedPolicy {{ name: {name:?}, wasm: {}, metadata: {}, wasm_path: {:?} }},",
+            "    EmbeddedPolicy {{ name: {name:?}, wasm: {}, wasm_path: {:?} }},",
             include_if_file(&wasm, "include_bytes", " as &[u8]"),
-            include_if_file(&metadata, "include_str", ""),
             wasm.display().to_string(),
         );
     }

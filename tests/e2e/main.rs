@@ -2,8 +2,10 @@
 //! for all policies, because each binary links wasmtime.
 
 mod corpus;
+mod hostile_requests;
 mod no_raw_datastores;
 mod no_sql_mutating_jobs;
+mod packaging;
 mod pvc_contract;
 mod require_network_policy;
 mod require_upstream_chart;

@@ -575,3 +575,32 @@ fn bank_of_anthos_populate_job_from_the_corpus() {
         .collect();
     assert_eq!(fetched, [json!("accounts-schema-config")]);
 }
+
+/// Deeply nested SQL (found by the sql_classification fuzzer: it overflows the stack of an
+/// unoptimised native build) is read by the module within its stack: a write is still found,
+/// and nesting past sqlparser's recursion limit falls back to the keyword reading.
+#[rstest]
+#[case::nested_write(
+    format!("MERGE {}!", "(".repeat(21)),
+    Some(format!("psql runs MERGE (-c): \"MERGE {}!\"", "(".repeat(21)))
+)]
+#[case::nested_read(format!("SELECT {}1{}", "(".repeat(200), ")".repeat(200)), None)]
+fn deeply_nested_sql_is_read_without_a_trap(#[case] sql: String, #[case] detail: Option<String>) {
+    let object = job(
+        "seed",
+        json!({}),
+        json!({"image": "postgres:16", "command": ["psql", "-c", sql]}),
+    );
+    let response = create(&mut policy(vec![]), &object, json!({}));
+    assert_eq!(response.code(), None, "{:?}", response.message());
+    match detail {
+        Some(detail) => {
+            assert!(!response.allowed);
+            assert_eq!(
+                response.message(),
+                Some(rejection("Job shop/seed", &detail).as_str())
+            );
+        }
+        None => assert!(response.allowed, "{:?}", response.message()),
+    }
+}

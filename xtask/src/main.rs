@@ -1,6 +1,7 @@
 //! Project automation, the `cargo xtask` way:
 //!
-//! - `cargo xtask build`: build every policy for `wasm32-wasip1` into `target/policies/`
+//! - `cargo xtask build`: build every policy for `wasm32-wasip1` into `target/policies/`, and
+//!   annotate each one (`target/policies/<policy>/annotated-policy.wasm`, as `kwctl annotate`)
 //! - `cargo xtask test`: build the policies, then run every test of the workspace
 //! - `cargo xtask demo`: build the policies, then scan the example bundle with the scanner
 //! - `cargo xtask bench`: build the policies and run the benchmarks
@@ -23,6 +24,9 @@ const POLICIES: [&str; 5] = [
     "no-sql-mutating-jobs",
 ];
 const TEST_POLICIES: [&str; 1] = ["misbehaving-policy"];
+/// The file `cargo xtask build` writes in `target/policies/<policy>/`: the module with its
+/// `metadata.yml` and README in the `io.kubewarden.metadata` section (`kwctl annotate`'s output).
+const ANNOTATED_MODULE: &str = "annotated-policy.wasm";
 
 fn main() -> Result<()> {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -107,11 +111,24 @@ fn workspace_root() -> PathBuf {
 /// Builds every policy for wasm32-wasip1 and copies it to `target/policies/<name>.wasm`.
 fn build() -> Result<Vec<PathBuf>> {
     ensure_wasm_target()?;
-    let mut args = vec!["build", "--release", "--target", WASM_TARGET];
+    // `cargo rustc --crate-type cdylib`, not `cargo build`: the policy crates are also rlibs
+    // (the fuzz targets and replay tests link them natively), and rustc skips LTO for every
+    // output when an rlib is among them (rust-lang/rust#51009), which costs ~25% of wasm size.
     for name in POLICIES.iter().chain(&TEST_POLICIES) {
-        args.extend(["--package", name]);
+        cargo(
+            &[
+                "rustc",
+                "--release",
+                "--target",
+                WASM_TARGET,
+                "--package",
+                name,
+                "--crate-type",
+                "cdylib",
+            ],
+            &[],
+        )?;
     }
-    cargo(&args, &[])?;
     let root = workspace_root();
     let target_dir =
         env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
@@ -128,9 +145,58 @@ fn build() -> Result<Vec<PathBuf>> {
             .with_context(|| format!("copying {} to {}", artifact.display(), dest.display()))?;
         let size = fs::metadata(&dest)?.len();
         eprintln!("built {} ({} KiB)", dest.display(), size / 1024);
+        if POLICIES.contains(name) {
+            // From cargo's artifact: another build may be copying over `dest` right now.
+            let annotated = annotate_policy(&root, name, &artifact, &out_dir)?;
+            eprintln!("annotated {}", annotated.display());
+        }
         built.push(dest);
     }
     Ok(built)
+}
+
+/// What `kwctl annotate -m policies/<name>/metadata.yml -u policies/<name>/README.md` does,
+/// without running the module: the protocol version is the SDK's (an e2e test checks every
+/// policy answers it), and, as kwctl, a mismatch between the host capabilities the module can
+/// call and those `metadata.yml` declares is reported (the e2e tests fail on it).
+fn annotate_policy(root: &Path, name: &str, module: &Path, out_dir: &Path) -> Result<PathBuf> {
+    let policy_dir = root.join("policies").join(name);
+    let metadata_path = policy_dir.join("metadata.yml");
+    let readme_path = policy_dir.join("README.md");
+    let text = fs::read_to_string(&metadata_path)
+        .with_context(|| format!("reading {}", metadata_path.display()))?;
+    let mut metadata = policy_metadata::Metadata::from_yaml(&text)
+        .with_context(|| format!("reading {}", metadata_path.display()))?;
+    metadata.protocol_version = Some(policy_metadata::SDK_PROTOCOL_VERSION);
+    let usage = fs::read_to_string(&readme_path)
+        .with_context(|| format!("reading {}", readme_path.display()))?;
+    let wasm = fs::read(module).with_context(|| format!("reading {}", module.display()))?;
+    let detected = policy_metadata::detect_host_capabilities(&wasm)
+        .with_context(|| format!("scanning {}", module.display()))?;
+    match &metadata.host_capabilities {
+        Some(declared) if *declared == detected => {}
+        declared => eprintln!(
+            "warning: {name}: the module can call host capabilities {detected:?}, {} declares {}",
+            metadata_path.display(),
+            declared
+                .as_ref()
+                .map_or_else(|| "none (so: all)".to_owned(), |d| format!("{d:?}"))
+        ),
+    }
+    let annotated = policy_metadata::annotate(&wasm, &metadata, Some(&usage))
+        .with_context(|| format!("annotating {}", module.display()))?;
+    let dest = out_dir.join(name).join(ANNOTATED_MODULE);
+    let dir = out_dir.join(name);
+    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    // Rewriting identical bytes would make cargo rebuild the scanner, which embeds the module;
+    // a rename, not a write, so that a concurrent reader never sees half a module.
+    if fs::read(&dest).ok().as_deref() != Some(annotated.as_slice()) {
+        let partial = dir.join(format!("{ANNOTATED_MODULE}.{}.partial", std::process::id()));
+        fs::write(&partial, &annotated)
+            .with_context(|| format!("writing {}", partial.display()))?;
+        fs::rename(&partial, &dest).with_context(|| format!("writing {}", dest.display()))?;
+    }
+    Ok(dest)
 }
 
 fn ensure_wasm_target() -> Result<()> {

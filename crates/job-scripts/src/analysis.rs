@@ -897,7 +897,7 @@ fn unwrap_command(argv: &[Field]) -> (usize, Vec<(String, Field)>) {
 }
 
 /// Kubernetes' `$(VAR)` expansion of `command`/`args` (`$$` escapes a `$`); references to
-/// unknown variables are kept as written.
+/// unknown variables, and to variables whose name looks secret, are kept as written.
 fn kubernetes_expand(s: &str, env: &BTreeMap<String, String>) -> Field {
     let mut out = Field::default();
     let mut rest = s;
@@ -911,7 +911,7 @@ fn kubernetes_expand(s: &str, env: &BTreeMap<String, String>) -> Field {
             && let Some(end) = inner.find(')')
         {
             let name = &inner[..end];
-            match env.get(name) {
+            match env.get(name).filter(|_| !looks_secret(name)) {
                 Some(v) => out.push_known(v),
                 None => out.push_unknown(&rest[pos..pos + end + 3]),
             }

@@ -56,6 +56,8 @@
 mod analysis;
 mod cli;
 mod clients;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 mod http;
 mod model;
 mod mongo;

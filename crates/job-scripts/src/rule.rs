@@ -508,6 +508,67 @@ mod tests {
         assert!(!message.contains("hunter2"), "{message}");
     }
 
+    /// A secret-looking variable's value never reaches a message, however the command uses it:
+    /// the message quotes the reference as written.
+    #[rstest]
+    #[case::dollar(
+        "psql -c \"ALTER USER app PASSWORD '$DB_PASSWORD'\"",
+        "\"ALTER USER app PASSWORD '$DB_PASSWORD'\""
+    )]
+    #[case::braces(
+        "psql -c \"ALTER USER app PASSWORD '${DB_PASSWORD}'\"",
+        "\"ALTER USER app PASSWORD '${DB_PASSWORD}'\""
+    )]
+    #[case::substring(
+        "psql -c \"ALTER USER app PASSWORD '${DB_PASSWORD:0:4}'\"",
+        "\"ALTER USER app PASSWORD '${DB_PASSWORD:0:4}'\""
+    )]
+    #[case::copied_then_unset(
+        "P=$API_TOKEN; unset API_TOKEN; psql -c \"UPDATE t SET token = '$P'\"",
+        "\"UPDATE t SET token = '$API_TOKEN'\""
+    )]
+    #[case::assigned_in_the_script(
+        "PW=hunter2; psql -c \"ALTER USER app PASSWORD '$PW'\"",
+        "\"ALTER USER app PASSWORD '$PW'\""
+    )]
+    #[case::heredoc(
+        "psql <<EOF\nUPDATE tokens SET value = '$API_TOKEN';\nEOF",
+        "\"UPDATE tokens SET value = '$API_TOKEN'\""
+    )]
+    fn secret_values_never_reach_messages(#[case] script: &str, #[case] quoted: &str) {
+        let object = job(
+            json!({}),
+            json!({"containers": [{"name": "seed", "command": ["sh", "-c", script],
+                                   "env": [{"name": "DB_PASSWORD", "value": "abc"},
+                                           {"name": "API_TOKEN", "value": "tok-123456"}]}]}),
+        );
+        let findings = run("Job", &object, &RuleSettings::default(), &Store::default());
+        let [violation] = findings.violations.as_slice() else {
+            panic!("one violation expected: {findings:?}");
+        };
+        assert!(violation.message.contains(quoted), "{}", violation.message);
+        for value in ["abc", "tok-123456", "hunter2"] {
+            assert!(!violation.message.contains(value), "{}", violation.message);
+        }
+    }
+
+    /// Kubernetes' own `$(VAR)` expansion of `command` and `args` keeps secret references too.
+    #[test]
+    fn kubernetes_expansion_keeps_secret_references() {
+        let object = job(
+            json!({}),
+            json!({"containers": [{"name": "seed", "command": ["psql", "-c", "ALTER USER app PASSWORD '$(DB_PASSWORD)'"],
+                                   "env": [{"name": "DB_PASSWORD", "value": "abc"}]}]}),
+        );
+        let findings = run("Job", &object, &RuleSettings::default(), &Store::default());
+        assert_eq!(
+            messages(&findings),
+            [
+                "Job shop/seed: container seed: psql runs ALTER USER (-c): \"ALTER USER app PASSWORD '$(DB_PASSWORD)'\"; hand-run writes belong in the application's own operator, CRD or configuration, or in a versioned migration tool (flyway, liquibase, atlas, sqitch, golang-migrate, dbmate, …)"
+            ]
+        );
+    }
+
     #[test]
     fn truncated_analysis_is_a_warning() {
         let settings = RuleSettings {

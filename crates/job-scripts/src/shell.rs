@@ -185,8 +185,15 @@ impl Vars {
         self.map.iter()
     }
 
-    /// Sets a variable; when the bounds are reached it becomes unknown instead.
+    /// Sets a variable; when the bounds are reached it becomes unknown instead. A variable whose
+    /// name looks secret (`PGPASSWORD`, `API_TOKEN`…) is never given a value: it stays unknown,
+    /// so its references are kept as written (`$PGPASSWORD`) and no message can quote its value,
+    /// whatever the script does with it (substrings, case changes, copies).
     pub(crate) fn insert(&mut self, name: String, value: Field) {
+        if crate::analysis::looks_secret(&name) {
+            self.remove(&name);
+            return;
+        }
         let old = self
             .map
             .get(&name)

@@ -21,15 +21,18 @@ use crate::capabilities::HostContext;
 use crate::error::{HostError, Result};
 use crate::evaluator::PolicyEvaluator;
 
+/// Set to `1`, the engine writes a perf map of the compiled guest code, for `perf`.
+pub const PERF_MAP_ENV: &str = "POLICY_HOST_PERF_MAP";
+
 /// How the shared engine is configured.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
     /// Period of the epoch ticker: the precision of execution deadlines (a deadline fires
     /// between one tick early and one tick late). Default: 10 ms.
     pub epoch_tick: Duration,
-    /// Directory of wasmtime's on-disk cache of compiled modules (keyed by a hash of the wasm
-    /// and of the compiler configuration), so that a module compiled once is loaded, not
-    /// recompiled, by the next process. Default: no cache.
+    /// Directory of the on-disk cache of compiled modules: each module is stored as wasmtime's
+    /// serialised code (`<sha256 of the wasm>-<engine fingerprint>.cwasm`), so that a module
+    /// compiled once is memory-mapped, not recompiled, by the next process. Default: no cache.
     pub cache_dir: Option<PathBuf>,
     /// Whether traps carry a wasm backtrace. wasmtime-provider reports a failed call with the
     /// error's top-level text only, which is the backtrace when there is one (and the trap reason
@@ -58,6 +61,7 @@ impl Default for EngineConfig {
 pub struct PolicyEngine {
     engine: wasmtime::Engine,
     epoch_tick: Duration,
+    cache: Option<Arc<ModuleCache>>,
 }
 
 impl std::fmt::Debug for PolicyEngine {
@@ -73,23 +77,28 @@ impl PolicyEngine {
     pub fn new(config: EngineConfig) -> Result<Self> {
         let mut wasmtime_config = wasmtime::Config::default();
         wasmtime_config.epoch_interruption(true);
+        // `perf record` then names the guests' functions (from /tmp/perf-<pid>.map); see the
+        // README's "Profiling" notes.
+        if std::env::var_os(PERF_MAP_ENV).is_some_and(|value| value == "1") {
+            wasmtime_config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         if !config.wasm_backtraces {
             wasmtime_config.wasm_backtrace_max_frames(None);
-        }
-        if let Some(dir) = &config.cache_dir {
-            let mut cache_config = wasmtime::CacheConfig::new();
-            cache_config.with_directory(dir);
-            let cache = wasmtime::Cache::new(cache_config).map_err(|e| HostError::Engine {
-                message: format!("cannot use {} as module cache: {e:#}", dir.display()),
-            })?;
-            wasmtime_config.cache(Some(cache));
         }
         let engine = wasmtime::Engine::new(&wasmtime_config).map_err(|e| HostError::Engine {
             message: format!("{e:#}"),
         })?;
         let epoch_tick = config.epoch_tick.max(Duration::from_millis(1));
         start_ticker(&engine, epoch_tick)?;
-        Ok(Self { engine, epoch_tick })
+        let cache = match &config.cache_dir {
+            Some(dir) => Some(Arc::new(ModuleCache::open(dir, &engine)?)),
+            None => None,
+        };
+        Ok(Self {
+            engine,
+            epoch_tick,
+            cache,
+        })
     }
 
     /// A process-wide engine with the default configuration, created on first use.
@@ -184,6 +193,8 @@ struct ModuleInner {
     name: String,
     path: Option<PathBuf>,
     digest: String,
+    /// The `io.kubewarden.metadata` section of an annotated module.
+    metadata: Option<policy_metadata::Metadata>,
     engine: PolicyEngine,
     module: wasmtime::Module,
     pre: WasmtimeEngineProviderPre,
@@ -239,12 +250,26 @@ impl PolicyModule {
         limits: Limits,
     ) -> Result<Self> {
         let digest = format!("{:x}", Sha256::digest(bytes));
-        let module =
+        let compile = || {
             wasmtime::Module::new(&engine.engine, bytes).map_err(|e| HostError::Compile {
                 module: name.clone(),
                 message: format!("{e:#}"),
-            })?;
-        Self::assemble(engine.clone(), name, path, digest, module, limits)
+            })
+        };
+        let module = match &engine.cache {
+            Some(cache) => cache.load_or_compile(&engine.engine, &digest, compile)?,
+            None => compile()?,
+        };
+        // The text format (accepted above, for tests) carries no custom sections.
+        let metadata = if bytes.starts_with(b"\0asm") {
+            policy_metadata::read_metadata(bytes).map_err(|e| HostError::Compile {
+                module: name.clone(),
+                message: e.to_string(),
+            })?
+        } else {
+            None
+        };
+        Self::assemble(engine.clone(), name, path, digest, metadata, module, limits)
     }
 
     fn assemble(
@@ -252,6 +277,7 @@ impl PolicyModule {
         name: String,
         path: Option<PathBuf>,
         digest: String,
+        metadata: Option<policy_metadata::Metadata>,
         module: wasmtime::Module,
         limits: Limits,
     ) -> Result<Self> {
@@ -279,6 +305,7 @@ impl PolicyModule {
                 name,
                 path,
                 digest,
+                metadata,
                 engine,
                 module,
                 pre,
@@ -296,6 +323,7 @@ impl PolicyModule {
             inner.name.clone(),
             inner.path.clone(),
             inner.digest.clone(),
+            inner.metadata.clone(),
             inner.module.clone(),
             limits,
         )
@@ -325,6 +353,13 @@ impl PolicyModule {
     #[must_use]
     pub fn digest(&self) -> &str {
         &self.inner.digest
+    }
+
+    /// The metadata of an annotated module (its `io.kubewarden.metadata` section, written by
+    /// `kwctl annotate` or `cargo xtask build`); `None` for a module without one.
+    #[must_use]
+    pub fn metadata(&self) -> Option<&policy_metadata::Metadata> {
+        self.inner.metadata.as_ref()
     }
 
     /// The limits every instance runs under.
@@ -357,6 +392,66 @@ impl PolicyModule {
 
     pub(crate) fn deadlines(&self) -> EpochDeadlines {
         self.inner.deadlines
+    }
+}
+
+/// The on-disk cache of compiled modules: wasmtime's serialised code, one file per module
+/// and engine configuration, loaded with `Module::deserialize_file` (a memory map, no
+/// decompression), which is what makes a warm start cheap.
+#[derive(Debug)]
+struct ModuleCache {
+    dir: PathBuf,
+    /// Fingerprint of the engine's compiler settings and wasmtime version: code compiled by
+    /// another configuration gets another file name instead of a load error.
+    engine_fingerprint: String,
+}
+
+impl ModuleCache {
+    fn open(dir: &Path, engine: &wasmtime::Engine) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| HostError::Engine {
+            message: format!("cannot use {} as module cache: {e}", dir.display()),
+        })?;
+        let mut hasher = std::hash::DefaultHasher::new();
+        std::hash::Hash::hash(&engine.precompile_compatibility_hash(), &mut hasher);
+        Ok(Self {
+            dir: dir.to_owned(),
+            engine_fingerprint: format!("{:016x}", std::hash::Hasher::finish(&hasher)),
+        })
+    }
+
+    fn path(&self, digest: &str) -> PathBuf {
+        self.dir
+            .join(format!("{digest}-{}.cwasm", self.engine_fingerprint))
+    }
+
+    /// The cached code of the module whose wasm has `digest`, or `compile`'s result, which is
+    /// then stored. A cache that cannot be read or written only costs a compilation.
+    #[allow(unsafe_code)] // the one place that loads compiled code: see the SAFETY note
+    fn load_or_compile(
+        &self,
+        engine: &wasmtime::Engine,
+        digest: &str,
+        compile: impl FnOnce() -> Result<wasmtime::Module>,
+    ) -> Result<wasmtime::Module> {
+        let path = self.path(digest);
+        if path.is_file() {
+            // SAFETY: the file is one this cache wrote with `Module::serialize` for the same
+            // engine configuration (the fingerprint is in its name), in the user's own cache
+            // directory: the trust wasmtime's own on-disk cache places in its files. wasmtime
+            // still checks the header and version and refuses a file that does not match.
+            if let Ok(module) = unsafe { wasmtime::Module::deserialize_file(engine, &path) } {
+                return Ok(module);
+            }
+        }
+        let module = compile()?;
+        if let Ok(code) = module.serialize() {
+            // Written aside then renamed, so a concurrent reader never maps a partial file.
+            let partial = path.with_extension(format!("{}.partial", std::process::id()));
+            if std::fs::write(&partial, code).is_ok() && std::fs::rename(&partial, &path).is_err() {
+                let _ = std::fs::remove_file(&partial);
+            }
+        }
+        Ok(module)
     }
 }
 
@@ -419,6 +514,34 @@ mod tests {
         };
         let other = module.with_limits(limits.clone()).expect("same module");
         assert_eq!((other.digest(), other.limits()), (module.digest(), &limits));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_damaged_cache_file_is_recompiled_and_replaced() {
+        let dir = std::env::temp_dir().join(format!("policy-host-damaged-{}", std::process::id()));
+        let engine = PolicyEngine::new(EngineConfig {
+            cache_dir: Some(dir.clone()),
+            ..EngineConfig::default()
+        })
+        .expect("engine with cache");
+        let first =
+            PolicyModule::from_bytes(&engine, "m", MINIMAL_WAPC.as_bytes(), Limits::default())
+                .expect("valid module");
+        let cached: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("cache directory")
+            .map(|entry| entry.expect("entry").path())
+            .collect();
+        assert_eq!(cached.len(), 1, "{cached:?}");
+        assert!(cached[0].to_string_lossy().contains(first.digest()));
+        std::fs::write(&cached[0], b"not wasmtime code").expect("writable");
+
+        let again =
+            PolicyModule::from_bytes(&engine, "m", MINIMAL_WAPC.as_bytes(), Limits::default())
+                .expect("recompiled");
+        assert_eq!(again.digest(), first.digest());
+        let code = std::fs::read(&cached[0]).expect("replaced");
+        assert_eq!(code, again.serialize().expect("serialisable"));
         let _ = std::fs::remove_dir_all(&dir);
     }
 

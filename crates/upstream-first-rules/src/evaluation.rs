@@ -305,6 +305,9 @@ fn rejected(message: String, code: Option<u16>) -> ValidationResponse {
 #[macro_export]
 macro_rules! register_policy {
     ($policy:ty) => {
+        // Only the wasm module exports it: native builds (fuzzing, replay tests) link several
+        // policies into one binary and call `evaluation::validate::<Policy>` directly.
+        #[cfg(target_arch = "wasm32")]
         #[unsafe(no_mangle)]
         pub extern "C" fn wapc_init() {
             use $crate::kubewarden_policy_sdk::wapc_guest::{self as guest, CallResult};

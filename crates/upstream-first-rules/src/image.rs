@@ -108,6 +108,7 @@ impl ImageReference {
         {
             return Err(ImageReferenceError::InvalidTag);
         }
+        // A cheap early bound; the limit itself applies to the normalised name, below.
         if name.len() > NAME_MAX_LENGTH {
             return Err(ImageReferenceError::NameTooLong);
         }
@@ -127,6 +128,12 @@ impl ImageReference {
         } else {
             path.to_string()
         };
+        // As Docker's `ParseNormalizedNamed` (what the kubelet runs): `docker.io/library/` counts,
+        // so a name that fits only when written short is refused, and every parsed reference
+        // prints to a name that parses back.
+        if registry.len() + 1 + repository.len() > NAME_MAX_LENGTH {
+            return Err(ImageReferenceError::NameTooLong);
+        }
         Ok(ImageReference {
             registry: registry.to_string(),
             repository,
@@ -584,6 +591,12 @@ mod tests {
             ImageReference::parse(&name),
             Err(ImageReferenceError::NameTooLong)
         );
+        // 240 characters fit as written, not as `docker.io/library/<name>` (258).
+        assert_eq!(
+            ImageReference::parse(&"b".repeat(240)),
+            Err(ImageReferenceError::NameTooLong)
+        );
+        assert!(ImageReference::parse(&"b".repeat(237)).is_ok());
         let tag = format!("postgres:{}", "1".repeat(129));
         assert_eq!(
             ImageReference::parse(&tag),

@@ -13,9 +13,13 @@ pub mod datastores;
 pub mod evaluation;
 pub mod evidence;
 pub mod exemptions;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 pub mod image;
 pub mod network;
 pub mod podspec;
+#[cfg(test)]
+mod properties;
 pub mod provenance;
 pub mod quantity;
 pub mod scripts;

@@ -1,5 +1,8 @@
 //! The built-in policies embedded in the binary by `build.rs`: the exact `.wasm` built for
-//! `wasm32-wasip1` by `cargo xtask build`, and the policy's `metadata.yml`.
+//! `wasm32-wasip1` by `cargo xtask build`, annotated with its `metadata.yml` and README (the
+//! `io.kubewarden.metadata` section `kwctl annotate` writes).
+
+use crate::metadata::PolicyMetadata;
 
 include!("builtin_names.rs");
 
@@ -8,12 +11,19 @@ include!("builtin_names.rs");
 pub struct EmbeddedPolicy {
     /// The policy's name (its crate, its `metadata.yml` directory, its registry repository).
     pub name: &'static str,
-    /// The module, when it had been built before upstream-first was compiled.
+    /// The annotated module, when it had been built before upstream-first was compiled.
     pub wasm: Option<&'static [u8]>,
-    /// The policy's `metadata.yml`, when the policy exists.
-    pub metadata: Option<&'static str>,
     /// Where the module was looked for at compile time (for the "not built" message).
     pub wasm_path: &'static str,
+}
+
+impl EmbeddedPolicy {
+    /// The metadata in the module's `io.kubewarden.metadata` section (`None` when the module
+    /// was not built, or carries none).
+    #[must_use]
+    pub fn metadata(&self) -> Option<PolicyMetadata> {
+        PolicyMetadata::from_wasm(self.wasm?).ok().flatten()
+    }
 }
 
 /// Every built-in policy, in the order of [`BUILTIN_POLICY_NAMES`].
@@ -46,10 +56,13 @@ mod tests {
     }
 
     #[test]
-    fn embedded_modules_are_wasm() {
+    fn embedded_modules_are_wasm_annotated_with_their_metadata() {
         for policy in EMBEDDED_POLICIES {
             if let Some(wasm) = policy.wasm {
                 assert!(wasm.starts_with(b"\0asm"), "{} is not wasm", policy.name);
+                let metadata = policy.metadata().expect("annotated");
+                assert_eq!(metadata.title(), Some(policy.name));
+                assert!(!metadata.rules.is_empty(), "{} has rules", policy.name);
             }
         }
     }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use policy_host::{
@@ -81,6 +81,58 @@ impl CacheArgs {
     }
 }
 
+/// Execution limits of every policy instance (policy-server's defaults).
+#[derive(Debug, Args)]
+struct LimitArgs {
+    /// Interrupt a policy evaluation after this many seconds and report it as an error (code
+    /// 500), as policy-server's --policy-timeout.
+    #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = parse_seconds)]
+    timeout: Duration,
+    /// Never interrupt a policy (policy-server's --disable-timeout-protection).
+    #[arg(long)]
+    no_timeout: bool,
+    /// Largest memory of one policy instance (`256Mi`, `1Gi`, bytes); a policy that needs more
+    /// fails with code 500.
+    #[arg(long, value_name = "QUANTITY", default_value = "256Mi", value_parser = parse_memory)]
+    memory_limit: usize,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            execution_deadline: (!self.no_timeout).then_some(self.timeout),
+            max_memory_bytes: Some(self.memory_limit),
+            ..Limits::default()
+        }
+    }
+}
+
+/// Smallest `--memory-limit`: a policy module needs some linear memory to start at all.
+const MIN_MEMORY_LIMIT: usize = 2 << 20;
+
+/// `--timeout`: a positive number of seconds.
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .ok_or_else(|| format!("{text:?} is not a positive number of seconds"))
+}
+
+/// `--memory-limit`: a Kubernetes quantity of bytes (`256Mi`), at least [`MIN_MEMORY_LIMIT`].
+fn parse_memory(text: &str) -> Result<usize, String> {
+    let quantity =
+        upstream_first_rules::quantity::Quantity::parse(text).map_err(|e| e.to_string())?;
+    let bytes = quantity
+        .as_bytes_ceil()
+        .and_then(|bytes| usize::try_from(bytes).ok())
+        .ok_or_else(|| format!("{text:?} is not a number of bytes"))?;
+    if bytes < MIN_MEMORY_LIMIT {
+        return Err(format!("{text:?} is too small: at least 2Mi"));
+    }
+    Ok(bytes)
+}
+
 #[derive(Debug, Args)]
 struct ScanArgs {
     /// Files, directories (*.yaml, *.yml, *.json, recursively) or `-` for stdin.
@@ -133,6 +185,8 @@ struct ScanArgs {
     stats: bool,
     #[command(flatten)]
     cache: CacheArgs,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 #[derive(Debug, Args)]
@@ -163,6 +217,8 @@ struct RunArgs {
     context: Vec<PathBuf>,
     #[command(flatten)]
     cache: CacheArgs,
+    #[command(flatten)]
+    limits: LimitArgs,
     /// A built-in policy's name, `registry://…/<name>:<tag>`, or a .wasm file.
     #[arg(value_name = "POLICY")]
     policy: String,
@@ -304,8 +360,21 @@ fn scan_command(args: &ScanArgs) -> Result<u8, Failure> {
     };
     let engine =
         policies::engine(&args.cache.cache()).map_err(|e| Failure::usage(e.to_string()))?;
-    let policy_set =
+    let mut policy_set =
         policies::load(&engine, &selection).map_err(|e| Failure::usage(e.to_string()))?;
+    let limits = args.limits.limits();
+    for member in policy_set
+        .policies
+        .iter_mut()
+        .flat_map(|policy| policy.members.iter_mut())
+    {
+        if member.module.limits() != &limits {
+            member.module = member
+                .module
+                .with_limits(limits.clone())
+                .map_err(|e| Failure::usage(e.to_string()))?;
+        }
+    }
     let loaded = started.elapsed();
 
     let read_started = Instant::now();
@@ -491,7 +560,7 @@ fn run_command(args: &RunArgs) -> Result<u8, Failure> {
         .with_context_aware_resources(resources)
         .with_host_capabilities(capabilities);
     let mut evaluator = module
-        .with_limits(Limits::default())
+        .with_limits(args.limits.limits())
         .map_err(|e| Failure::usage(e.to_string()))?
         .evaluator(context);
 
@@ -524,10 +593,7 @@ fn run_command(args: &RunArgs) -> Result<u8, Failure> {
 fn policies_command() -> Result<u8, Failure> {
     let mut stdout = std::io::stdout().lock();
     for policy in EMBEDDED_POLICIES {
-        let metadata = policy
-            .metadata
-            .and_then(|text| PolicyMetadata::from_yaml(text).ok())
-            .unwrap_or_default();
+        let metadata = policy.metadata().unwrap_or_default();
         let status = match policy.wasm {
             Some(wasm) => format!("embedded, {} KiB", wasm.len() / 1024),
             None => {

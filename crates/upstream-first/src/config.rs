@@ -7,8 +7,12 @@
 //! `rules`, `namespaceSelector`, `objectSelector`, `contextAwareResources`, `mutating`, the
 //! severity and category annotations, and for groups `policies`, `expression` and `message`.
 //! Other resources in the file (a `PolicyServer`, …) are ignored with a note.
+//!
+//! A directory with a `kustomization.yaml` is read through its `resources`, as
+//! `kubectl apply -k` reads it (so `--config deploy/` reads what the cluster gets); any other
+//! directory is read whole, recursively.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -259,7 +263,11 @@ impl Config {
     /// Reads every configuration file.
     pub fn load(paths: &[PathBuf]) -> Result<Self, ConfigError> {
         let mut config = Self::default();
+        let mut files = Vec::new();
         for path in paths {
+            collect_config_paths(path, &mut files, &mut HashSet::new())?;
+        }
+        for path in &files {
             let documents = Documents::read_paths(std::slice::from_ref(path));
             if let Some(error) = documents.errors.first() {
                 let location = error.to_string();
@@ -272,7 +280,11 @@ impl Config {
                     message: error.message.clone(),
                 });
             }
-            let base = path.parent().map(Path::to_path_buf);
+            let base = if path.is_dir() {
+                Some(path.clone())
+            } else {
+                path.parent().map(Path::to_path_buf)
+            };
             config.add_documents(&documents, base.as_deref())?;
         }
         Ok(config)
@@ -323,6 +335,79 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// The names kustomize looks for in a directory.
+pub const KUSTOMIZATION_FILES: [&str; 3] =
+    ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+/// The fields of a kustomization `--config` follows; any other (patches, namePrefix,
+/// commonAnnotations, …) would change the resources, so it is refused rather than ignored.
+const KUSTOMIZATION_FIELDS_READ: [&str; 4] = ["apiVersion", "kind", "metadata", "resources"];
+
+/// What `--config PATH` reads: a file (or `-`) as is; a directory with a kustomization, the
+/// paths its `resources` name (recursively, each kustomization once); any other directory whole.
+fn collect_config_paths(
+    path: &Path,
+    paths: &mut Vec<PathBuf>,
+    visited: &mut HashSet<PathBuf>,
+) -> Result<(), ConfigError> {
+    let kustomization = path
+        .is_dir()
+        .then(|| {
+            KUSTOMIZATION_FILES
+                .iter()
+                .map(|name| path.join(name))
+                .find(|file| file.is_file())
+        })
+        .flatten();
+    let Some(kustomization) = kustomization else {
+        paths.push(path.to_path_buf());
+        return Ok(());
+    };
+    if !visited.insert(path.canonicalize().unwrap_or_else(|_| path.to_path_buf())) {
+        return Ok(());
+    }
+    let error = |message: String| ConfigError {
+        origin: kustomization.display().to_string(),
+        message,
+    };
+    let text = std::fs::read_to_string(&kustomization)
+        .map_err(|e| error(format!("cannot read the kustomization: {e}")))?;
+    let fields: serde_json::Map<String, Value> =
+        serde_yaml_ng::from_str(&text).map_err(|e| error(format!("invalid kustomization: {e}")))?;
+    if let Some(field) = fields
+        .keys()
+        .find(|field| !KUSTOMIZATION_FIELDS_READ.contains(&field.as_str()))
+    {
+        return Err(error(format!(
+            "{field}: --config reads a kustomization's resources and does not apply its {field}; render it first: kubectl kustomize {} | upstream-first scan --config - …",
+            path.display()
+        )));
+    }
+    let resources = match fields.get("resources") {
+        None | Some(Value::Null) => &Vec::new(),
+        Some(Value::Array(resources)) => resources,
+        Some(_) => return Err(error("resources: expected a list of paths".to_owned())),
+    };
+    for (i, resource) in resources.iter().enumerate() {
+        let resource = resource
+            .as_str()
+            .ok_or_else(|| error(format!("resources[{i}]: expected a path")))?;
+        if resource.contains("://") {
+            return Err(error(format!(
+                "resources[{i}]: {resource}: remote resources cannot be read offline"
+            )));
+        }
+        let target = path.join(resource);
+        if !target.exists() {
+            return Err(error(format!(
+                "resources[{i}]: {} does not exist",
+                target.display()
+            )));
+        }
+        collect_config_paths(&target, paths, visited)?;
+    }
+    Ok(())
 }
 
 fn parse_resource(
@@ -747,5 +832,69 @@ metadata: {name: default}
     #[case("", "unexpected end of expression")]
     fn invalid_expressions(#[case] text: &str, #[case] message: &str) {
         assert_eq!(Expression::parse(text), Err(message.to_owned()));
+    }
+
+    /// Files written under a fresh directory of the system's temp directory.
+    fn tree(name: &str, files: &[(&str, &str)]) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("upstream-first-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for (path, text) in files {
+            let path = dir.join(path);
+            std::fs::create_dir_all(path.parent().expect("a parent")).expect("directory");
+            std::fs::write(&path, text).expect("file written");
+        }
+        dir
+    }
+
+    fn policy_resource(name: &str) -> String {
+        format!(
+            "apiVersion: policies.kubewarden.io/v1\nkind: ClusterAdmissionPolicy\nmetadata: {{name: {name}}}\nspec: {{module: registry://x/{name}:v1}}\n"
+        )
+    }
+
+    #[test]
+    fn a_kustomization_is_read_through_its_resources_and_its_patches_are_refused() {
+        let raw = policy_resource("no-raw-datastores");
+        let chart = policy_resource("require-upstream-chart");
+        let dir = tree(
+            "kustomized",
+            &[
+                ("kustomization.yaml", "resources: [policies]\n"),
+                (
+                    "policies/kustomization.yaml",
+                    "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [raw.yaml]\n",
+                ),
+                ("policies/raw.yaml", &raw),
+                ("policies/unlisted.yaml", &chart),
+                (
+                    "monitor/kustomization.yaml",
+                    "resources: [../policies]\npatches: [{path: monitor.yaml}]\n",
+                ),
+                ("plain/nested/chart.yaml", &chart),
+            ],
+        );
+        let names = |config: &Config| -> Vec<String> {
+            config.policies.iter().map(|p| p.name.clone()).collect()
+        };
+
+        let config = Config::load(std::slice::from_ref(&dir)).expect("valid kustomization");
+        assert_eq!(names(&config), ["no-raw-datastores"]);
+        assert!(config.notes.is_empty(), "{:?}", config.notes);
+
+        let error = Config::load(&[dir.join("monitor")]).expect_err("patches");
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: patches: --config reads a kustomization's resources and does not apply its patches; render it first: kubectl kustomize {} | upstream-first scan --config - …",
+                dir.join("monitor").join("kustomization.yaml").display(),
+                dir.join("monitor").display()
+            )
+        );
+
+        // Without a kustomization, a directory is read whole.
+        let config = Config::load(&[dir.join("plain")]).expect("valid directory");
+        assert_eq!(names(&config), ["require-upstream-chart"]);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -8,7 +8,7 @@ use policy_host::ContextAwareResource;
 use serde::{Deserialize, Serialize};
 
 /// The wasm custom section `kwctl annotate` stores the metadata in (as JSON).
-pub const METADATA_CUSTOM_SECTION: &str = "io.kubewarden.metadata";
+pub const METADATA_CUSTOM_SECTION: &str = policy_metadata::METADATA_SECTION;
 
 /// Annotation with the policy's title.
 pub const TITLE_ANNOTATION: &str = "io.kubewarden.policy.title";
@@ -118,9 +118,9 @@ pub enum MetadataError {
     /// The custom section is not metadata JSON.
     #[error("invalid {METADATA_CUSTOM_SECTION} section: {0}")]
     Json(#[from] serde_json::Error),
-    /// The module is not a WebAssembly binary.
-    #[error("not a WebAssembly module: {0}")]
-    Wasm(&'static str),
+    /// The module is not a WebAssembly binary (read by `policy-metadata`).
+    #[error("{0}")]
+    Wasm(String),
 }
 
 impl PolicyMetadata {
@@ -131,7 +131,9 @@ impl PolicyMetadata {
 
     /// The metadata `kwctl annotate` stored in a module, if any.
     pub fn from_wasm(module: &[u8]) -> Result<Option<Self>, MetadataError> {
-        match custom_section(module, METADATA_CUSTOM_SECTION)? {
+        let section = policy_metadata::metadata_section(module)
+            .map_err(|e| MetadataError::Wasm(e.to_string()))?;
+        match section {
             Some(data) => Ok(Some(serde_json::from_slice(data)?)),
             None => Ok(None),
         }
@@ -187,59 +189,6 @@ impl PolicyMetadata {
     pub fn category(&self) -> Option<&str> {
         self.annotation(CATEGORY_ANNOTATION)
     }
-}
-
-/// Reads an unsigned LEB128 `u32` at `*position`.
-fn read_u32(bytes: &[u8], position: &mut usize) -> Result<u32, MetadataError> {
-    let mut result: u32 = 0;
-    for shift in (0..35).step_by(7) {
-        let byte = *bytes
-            .get(*position)
-            .ok_or(MetadataError::Wasm("truncated section header"))?;
-        *position += 1;
-        result |= u32::from(byte & 0x7f)
-            .checked_shl(shift)
-            .ok_or(MetadataError::Wasm("invalid LEB128 number"))?;
-        if byte & 0x80 == 0 {
-            return Ok(result);
-        }
-    }
-    Err(MetadataError::Wasm("invalid LEB128 number"))
-}
-
-/// The payload of the first custom section called `name`.
-fn custom_section<'a>(module: &'a [u8], name: &str) -> Result<Option<&'a [u8]>, MetadataError> {
-    const HEADER: usize = 8;
-    if module.len() < HEADER || !module.starts_with(b"\0asm") {
-        return Err(MetadataError::Wasm("missing the \\0asm header"));
-    }
-    let mut position = HEADER;
-    while position < module.len() {
-        let id = module[position];
-        position += 1;
-        let size = read_u32(module, &mut position)? as usize;
-        let end = position
-            .checked_add(size)
-            .filter(|end| *end <= module.len())
-            .ok_or(MetadataError::Wasm(
-                "section runs past the end of the module",
-            ))?;
-        if id == 0 {
-            let mut cursor = position;
-            let name_length = read_u32(module, &mut cursor)? as usize;
-            let name_end = cursor
-                .checked_add(name_length)
-                .filter(|name_end| *name_end <= end)
-                .ok_or(MetadataError::Wasm(
-                    "custom section name runs past its section",
-                ))?;
-            if &module[cursor..name_end] == name.as_bytes() {
-                return Ok(Some(&module[name_end..end]));
-            }
-        }
-        position = end;
-    }
-    Ok(None)
 }
 
 #[cfg(test)]

@@ -69,8 +69,7 @@ pub enum PolicyError {
 pub fn engine(cache: &Cache) -> Result<PolicyEngine, PolicyError> {
     let cache_dir = cache.directory();
     if let Some(dir) = &cache_dir {
-        // An unusable cache directory only costs speed: fall back to no cache. wasmtime
-        // needs an absolute directory.
+        // An unusable cache directory only costs speed: fall back to no cache.
         if std::fs::create_dir_all(dir).is_ok()
             && let Ok(dir) = dir.canonicalize()
         {
@@ -91,7 +90,7 @@ pub fn engine(cache: &Cache) -> Result<PolicyEngine, PolicyError> {
 pub struct LoadedModule {
     /// The module.
     pub module: PolicyModule,
-    /// Its `metadata.yml` (built-in) or `io.kubewarden.metadata` section (annotated file).
+    /// Its `io.kubewarden.metadata` section (built-in policies are embedded annotated).
     pub metadata: Option<PolicyMetadata>,
 }
 
@@ -107,10 +106,7 @@ fn read_module(reference: &ModuleRef) -> Result<(String, Vec<u8>, Option<PolicyM
             let wasm = policy
                 .wasm
                 .ok_or_else(|| builtin::missing_message(policy))?;
-            let metadata = policy
-                .metadata
-                .map(PolicyMetadata::from_yaml)
-                .transpose()
+            let metadata = PolicyMetadata::from_wasm(wasm)
                 .map_err(|e| format!("built-in policy {name}: {e}"))?;
             Ok((name.clone(), wasm.to_vec(), metadata))
         }

@@ -14,7 +14,9 @@ use crate::settings::Settings;
 
 pub const POLICY_NAME: &str = "no-raw-datastores";
 
-struct NoRawDatastores;
+/// The policy. Native builds (fuzzing, tests) call
+/// `upstream_first_rules::evaluation::validate::<NoRawDatastores>` directly.
+pub struct NoRawDatastores;
 
 impl Policy for NoRawDatastores {
     const NAME: &'static str = POLICY_NAME;
@@ -40,3 +42,22 @@ impl Policy for NoRawDatastores {
 }
 
 upstream_first_rules::register_policy!(NoRawDatastores);
+
+#[cfg(test)]
+mod fuzz_replay {
+    use upstream_first_rules::fuzzing;
+
+    /// Every input of the policy's fuzz target (`fuzz/corpus/policy_no_raw_datastores/`
+    /// and its regressions) still passes the harness the target runs.
+    #[test]
+    fn fuzz_inputs_replay() {
+        let replayed = fuzzing::replay(
+            "policy_no_raw_datastores",
+            fuzzing::policy::<super::NoRawDatastores>,
+        );
+        assert!(
+            replayed > 0,
+            "no inputs in fuzz/corpus/policy_no_raw_datastores"
+        );
+    }
+}

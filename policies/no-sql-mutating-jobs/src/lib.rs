@@ -19,7 +19,9 @@ use crate::settings::Settings;
 
 pub const POLICY_NAME: &str = "no-sql-mutating-jobs";
 
-struct NoSqlMutatingJobs;
+/// The policy. Native builds (fuzzing, tests) call
+/// `upstream_first_rules::evaluation::validate::<NoSqlMutatingJobs>` directly.
+pub struct NoSqlMutatingJobs;
 
 impl Policy for NoSqlMutatingJobs {
     const NAME: &'static str = POLICY_NAME;
@@ -42,3 +44,22 @@ impl Policy for NoSqlMutatingJobs {
 }
 
 upstream_first_rules::register_policy!(NoSqlMutatingJobs);
+
+#[cfg(test)]
+mod fuzz_replay {
+    use upstream_first_rules::fuzzing;
+
+    /// Every input of the policy's fuzz target (`fuzz/corpus/policy_no_sql_mutating_jobs/`
+    /// and its regressions) still passes the harness the target runs.
+    #[test]
+    fn fuzz_inputs_replay() {
+        let replayed = fuzzing::replay(
+            "policy_no_sql_mutating_jobs",
+            fuzzing::policy::<super::NoSqlMutatingJobs>,
+        );
+        assert!(
+            replayed > 0,
+            "no inputs in fuzz/corpus/policy_no_sql_mutating_jobs"
+        );
+    }
+}

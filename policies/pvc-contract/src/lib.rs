@@ -27,7 +27,9 @@ const NOT_FOUND_ERRORS: [&str; 2] = ["Cannot find", "not found"];
 /// The only fields the access-mode check reads.
 const CLAIM_FIELD_MASKS: [&str; 2] = ["spec.accessModes", "status.accessModes"];
 
-struct PvcContract;
+/// The policy. Native builds (fuzzing, tests) call
+/// `upstream_first_rules::evaluation::validate::<PvcContract>` directly.
+pub struct PvcContract;
 
 impl Policy for PvcContract {
     const NAME: &'static str = POLICY_NAME;
@@ -77,3 +79,17 @@ impl ClaimReader for HostClaims {
 }
 
 upstream_first_rules::register_policy!(PvcContract);
+
+#[cfg(test)]
+mod fuzz_replay {
+    use upstream_first_rules::fuzzing;
+
+    /// Every input of the policy's fuzz target (`fuzz/corpus/policy_pvc_contract/`
+    /// and its regressions) still passes the harness the target runs.
+    #[test]
+    fn fuzz_inputs_replay() {
+        let replayed =
+            fuzzing::replay("policy_pvc_contract", fuzzing::policy::<super::PvcContract>);
+        assert!(replayed > 0, "no inputs in fuzz/corpus/policy_pvc_contract");
+    }
+}

@@ -21,7 +21,9 @@ pub const POLICY_NAME: &str = "require-network-policy";
 /// namespaced); pod-producing objects always have one, so this is a malformed request.
 pub const NO_NAMESPACE: &str = "the request names no namespace, and NetworkPolicies are namespaced";
 
-struct RequireNetworkPolicy;
+/// The policy. Native builds (fuzzing, tests) call
+/// `upstream_first_rules::evaluation::validate::<RequireNetworkPolicy>` directly.
+pub struct RequireNetworkPolicy;
 
 impl Policy for RequireNetworkPolicy {
     const NAME: &'static str = POLICY_NAME;
@@ -63,3 +65,22 @@ impl Policy for RequireNetworkPolicy {
 }
 
 upstream_first_rules::register_policy!(RequireNetworkPolicy);
+
+#[cfg(test)]
+mod fuzz_replay {
+    use upstream_first_rules::fuzzing;
+
+    /// Every input of the policy's fuzz target (`fuzz/corpus/policy_require_network_policy/`
+    /// and its regressions) still passes the harness the target runs.
+    #[test]
+    fn fuzz_inputs_replay() {
+        let replayed = fuzzing::replay(
+            "policy_require_network_policy",
+            fuzzing::policy::<super::RequireNetworkPolicy>,
+        );
+        assert!(
+            replayed > 0,
+            "no inputs in fuzz/corpus/policy_require_network_policy"
+        );
+    }
+}

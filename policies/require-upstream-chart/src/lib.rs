@@ -15,7 +15,9 @@ use crate::settings::Settings;
 
 pub const POLICY_NAME: &str = "require-upstream-chart";
 
-struct RequireUpstreamChart;
+/// The policy. Native builds (fuzzing, tests) call
+/// `upstream_first_rules::evaluation::validate::<RequireUpstreamChart>` directly.
+pub struct RequireUpstreamChart;
 
 impl Policy for RequireUpstreamChart {
     const NAME: &'static str = POLICY_NAME;
@@ -41,3 +43,22 @@ impl Policy for RequireUpstreamChart {
 }
 
 upstream_first_rules::register_policy!(RequireUpstreamChart);
+
+#[cfg(test)]
+mod fuzz_replay {
+    use upstream_first_rules::fuzzing;
+
+    /// Every input of the policy's fuzz target (`fuzz/corpus/policy_require_upstream_chart/`
+    /// and its regressions) still passes the harness the target runs.
+    #[test]
+    fn fuzz_inputs_replay() {
+        let replayed = fuzzing::replay(
+            "policy_require_upstream_chart",
+            fuzzing::policy::<super::RequireUpstreamChart>,
+        );
+        assert!(
+            replayed > 0,
+            "no inputs in fuzz/corpus/policy_require_upstream_chart"
+        );
+    }
+}

@@ -1,0 +1,114 @@
+//! Fuzzing harnesses of the `shell_script` and `sql_classification` targets of `fuzz/` (see
+//! `upstream_first_rules::fuzzing` for how targets and replay tests share them).
+
+use std::collections::BTreeMap;
+
+use crate::model::{ContainerInput, FindingKind, Options};
+use crate::sql::{self, Dialect};
+use crate::{MAX_STATEMENT_CHARS, analyze_container, mongo};
+
+/// The value of the secret-looking variable the fuzzed container gets: no finding may show it
+/// unless the script writes it out itself.
+pub const SECRET_VALUE: &str = "s3cr3t-fuzz-value";
+/// The secret-looking variable.
+pub const SECRET_VARIABLE: &str = "DB_PASSWORD";
+/// The script file the fuzzed container has mounted, so `-f`, `\i` and `source` find SQL.
+const MOUNTED_SQL: (&str, &str) = ("/scripts/seed.sql", "INSERT INTO t VALUES (1);");
+
+/// A shell script run as `sh -c <script>` by a container with a secret in its env: the analysis
+/// ends, bounds its findings, and never shows the secret's value.
+pub fn shell_script(data: &[u8]) {
+    let Ok(script) = std::str::from_utf8(data) else {
+        return;
+    };
+    let input = ContainerInput {
+        command: vec!["sh".to_owned(), "-c".to_owned(), script.to_owned()],
+        env: BTreeMap::from([
+            (SECRET_VARIABLE.to_owned(), SECRET_VALUE.to_owned()),
+            ("SQL".to_owned(), "DELETE FROM sessions".to_owned()),
+        ]),
+        image: "postgres:16".to_owned(),
+        working_dir: Some("/scripts".to_owned()),
+        ..ContainerInput::default()
+    };
+    let files = BTreeMap::from([(MOUNTED_SQL.0.to_owned(), MOUNTED_SQL.1.to_owned())]);
+    let analysis = analyze_container(&input, &files, &Options::default());
+    let written_out = script.contains(SECRET_VALUE);
+    for finding in &analysis.findings {
+        assert!(!finding.client.is_empty(), "{finding:?}");
+        assert!(!finding.operation.is_empty(), "{finding:?}");
+        assert!(!finding.detail.is_empty(), "{finding:?}");
+        assert!(
+            finding.statement.chars().count() <= MAX_STATEMENT_CHARS,
+            "{finding:?}"
+        );
+        assert!(
+            finding.via.chars().count() <= MAX_STATEMENT_CHARS,
+            "{finding:?}"
+        );
+        if finding.kind == FindingKind::HttpWrite {
+            assert!(finding.host.is_some(), "{finding:?}");
+        }
+        if !written_out {
+            for text in [&finding.statement, &finding.via, &finding.detail] {
+                assert!(!text.contains(SECRET_VALUE), "secret shown: {finding:?}");
+            }
+        }
+    }
+}
+
+/// SQL (or, for the last selector, MongoDB JavaScript) in the dialect the first byte picks:
+/// every statement is classified, every write named.
+pub fn sql_classification(data: &[u8]) {
+    let Some((selector, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
+    let dialect = match selector % 6 {
+        0 => Dialect::Postgres,
+        1 => Dialect::MySql,
+        2 => Dialect::ClickHouse,
+        3 => Dialect::MsSql,
+        4 => Dialect::Cql,
+        _ => {
+            for write in mongo::writes(text) {
+                assert!(!write.operation.is_empty(), "{write:?}");
+            }
+            return;
+        }
+    };
+    let classified = sql::classify(text, dialect);
+    for (statement, operation) in classified.writes() {
+        assert!(!operation.trim().is_empty(), "{statement:?}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+    use upstream_first_rules::fuzzing::replay;
+
+    use super::*;
+
+    /// Every corpus and regression input of the job-scripts targets still passes.
+    #[rstest]
+    #[case("shell_script", shell_script)]
+    #[case("sql_classification", sql_classification)]
+    fn fuzz_inputs_replay(#[case] target: &str, #[case] harness: fn(&[u8])) {
+        let replayed = replay(target, harness);
+        assert!(replayed > 0, "no inputs in fuzz/corpus/{target}");
+    }
+
+    /// The secret check of the harness is real: a finding that quoted the value would fail it.
+    #[test]
+    fn secret_variables_never_reach_findings() {
+        shell_script(
+            format!("psql -c \"ALTER USER app PASSWORD '${SECRET_VARIABLE}'\"").as_bytes(),
+        );
+        shell_script(
+            format!("psql -c \"ALTER USER app PASSWORD '${{{SECRET_VARIABLE}}}'\"").as_bytes(),
+        );
+    }
+}

@@ -1,0 +1,4 @@
+//! Image references (distribution reference grammar).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| upstream_first_rules::fuzzing::image_reference(data));

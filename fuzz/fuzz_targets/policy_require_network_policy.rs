@@ -1,0 +1,8 @@
+//! The whole `validate` path of require-network-policy, and its `validate_settings`.
+#![no_main]
+
+use upstream_first_rules::fuzzing::policy;
+
+libfuzzer_sys::fuzz_target!(
+    |data: &[u8]| policy::<require_network_policy::RequireNetworkPolicy>(data)
+);
