@@ -78,7 +78,7 @@ impl PolicyEngine {
         let mut wasmtime_config = wasmtime::Config::default();
         wasmtime_config.epoch_interruption(true);
         // `perf record` then names the guests' functions (from /tmp/perf-<pid>.map); see the
-        // README's "Profiling" notes.
+        // README's "Measured" section.
         if std::env::var_os(PERF_MAP_ENV).is_some_and(|value| value == "1") {
             wasmtime_config.profiler(wasmtime::ProfilingStrategy::PerfMap);
         }
