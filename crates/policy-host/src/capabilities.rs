@@ -32,25 +32,8 @@ use crate::selector::{FieldMask, FieldSelector, Selector};
 use crate::store::{ListQuery, ObjectStore, Scope, kubernetes_list, masked};
 
 /// A Kubernetes resource type a policy declares it reads (`contextAwareResources` in
-/// `metadata.yml`). Ordered and comparable like policy-evaluator's, so it can live in a set.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ContextAwareResource {
-    /// `v1`, `apps/v1`, ...
-    pub api_version: String,
-    /// `ConfigMap`, `Deployment`, ...
-    pub kind: String,
-}
-
-impl ContextAwareResource {
-    /// Builds a resource type.
-    pub fn new(api_version: impl Into<String>, kind: impl Into<String>) -> Self {
-        Self {
-            api_version: api_version.into(),
-            kind: kind.into(),
-        }
-    }
-}
+/// `metadata.yml`): the metadata crate's type, so an annotated module's declaration is used as is.
+pub use policy_metadata::ContextAwareResource;
 
 /// The host capabilities a policy may call, as `<namespace>/<operation>` patterns (the format of
 /// policy-evaluator's `HostCapabilitiesAllowList`): `*` allows everything, `kubernetes/*` a whole
