@@ -1611,13 +1611,21 @@ pub mod fuzzing {
     /// is within the input's lines, every object has an apiVersion and a kind, and the YAML
     /// documents are consecutive slices of the text.
     pub fn split_documents(data: &[u8]) {
-        // YAML's line breaks (as libyaml counts them for its errors): LF, CRLF and a lone CR.
+        // YAML's line breaks, as libyaml counts them for its errors: LF, CRLF, a lone CR, and
+        // the Unicode ones of YAML 1.1 (NEL, LS, PS).
         let lone_carriage_returns = data
             .windows(2)
             .filter(|pair| pair[0] == b'\r' && pair[1] != b'\n')
             .count()
             + usize::from(data.last() == Some(&b'\r'));
-        let lines = data.iter().filter(|&&b| b == b'\n').count() + lone_carriage_returns + 1;
+        let unicode_breaks = String::from_utf8_lossy(data)
+            .chars()
+            .filter(|c| matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}'))
+            .count();
+        let lines = data.iter().filter(|&&b| b == b'\n').count()
+            + lone_carriage_returns
+            + unicode_breaks
+            + 1;
         for name in ["fuzz.yaml", "fuzz.json"] {
             let documents = Documents::parse_bytes(name, data);
             for object in &documents.objects {

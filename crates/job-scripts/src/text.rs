@@ -38,6 +38,10 @@ pub(crate) fn shorten(text: &str) -> String {
         count += extra;
     }
     if cut {
+        // The words before the cut may fill every place: one is left for the ellipsis.
+        if let Some((end, _)) = out.char_indices().nth(MAX_STATEMENT_CHARS - 1) {
+            out.truncate(end);
+        }
         let trimmed = out.trim_end().len();
         out.truncate(trimmed);
         out.push_str(ELLIPSIS);
@@ -241,6 +245,8 @@ mod tests {
     #[case::collapse("  INSERT\n\tINTO  t ", "INSERT INTO t")]
     #[case::exact(&"a".repeat(80), &"a".repeat(80))]
     #[case::long_word(&"a".repeat(81), &format!("{}…", "a".repeat(79)))]
+    // Found by the shell_script fuzz target: the words before the cut fill all 80 places.
+    #[case::words_fill_the_limit(&format!("{} {} b", "a".repeat(40), "a".repeat(39)), &format!("{} {}…", "a".repeat(40), "a".repeat(38)))]
     #[case::words(
         "INSERT INTO users VALUES (:'account', :'username', :'passhash', :'firstname', 'User', '2000-01-01')",
         "INSERT INTO users VALUES (:'account', :'username', :'passhash', :'firstname', '…"
