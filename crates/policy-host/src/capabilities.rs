@@ -375,15 +375,20 @@ pub fn dispatch(
         ));
     }
 
-    let answer = match call {
-        Call::GetResource(request) => get_resource(&context.object_store, request),
-        Call::ListByNamespace(request) => list_by_namespace(&context.object_store, request),
-        Call::ListAll(request) => list_all(&context.object_store, request),
+    let store = &context.object_store;
+    // The same question gets the same answer until the store changes.
+    let answer = store.cached_answer(&capability, payload, || match call {
+        Call::GetResource(request) => get_resource(store, request),
+        Call::ListByNamespace(request) => list_by_namespace(store, request),
+        Call::ListAll(request) => list_all(store, request),
         Call::Unavailable => Err(format!(
             "the '{capability}' host capability is not available: this host evaluates policies offline, against an in-memory object store"
         )),
-    };
-    answer.map_err(|e| format!("Callback evaluation failure: {e}"))
+    });
+    match answer.as_ref() {
+        Ok(bytes) => Ok(bytes.clone()),
+        Err(e) => Err(format!("Callback evaluation failure: {e}")),
+    }
 }
 
 fn field_mask(masks: Option<&BTreeSet<String>>) -> Option<FieldMask> {

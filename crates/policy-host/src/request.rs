@@ -8,6 +8,8 @@
 //! same normalised JSON as under `kwctl run` (unknown fields dropped, absent optional fields
 //! omitted, a `null` object omitted).
 
+use std::sync::OnceLock;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -136,18 +138,12 @@ impl AdmissionRequest {
     }
 }
 
-/// The `validate` payload, serialised without an intermediate `Value`.
+/// The request of the `validate` payload, serialised without an intermediate `Value`.
 ///
 /// kwctl builds the payload as a `serde_json::Value`, whose maps are sorted, so every object is
 /// written with its keys in alphabetical order. The fields of these views are declared in that
 /// order, so that they give the same bytes while borrowing the typed request (`UserInfo`'s
 /// fields already are in that order).
-#[derive(Serialize)]
-struct ValidatePayload<'a> {
-    request: SortedAdmissionRequest<'a>,
-    settings: &'a Value,
-}
-
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct SortedAdmissionRequest<'a> {
@@ -235,16 +231,29 @@ impl<'a> From<&'a AdmissionRequest> for SortedAdmissionRequest<'a> {
 }
 
 /// A request ready to be evaluated: the typed AdmissionRequest sent to the guest.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// Its JSON is written once, on first use, and reused by every evaluation (a scan sends the
+/// same request to several policies).
+#[derive(Clone, Debug)]
 pub struct ValidateRequest {
     request: AdmissionRequest,
+    json: OnceLock<Vec<u8>>,
+}
+
+impl PartialEq for ValidateRequest {
+    fn eq(&self, other: &Self) -> bool {
+        self.request == other.request
+    }
 }
 
 impl ValidateRequest {
     /// Wraps an already-typed AdmissionRequest.
     #[must_use]
     pub fn new(request: AdmissionRequest) -> Self {
-        Self { request }
+        Self {
+            request,
+            json: OnceLock::new(),
+        }
     }
 
     /// Parses a bare AdmissionRequest or a full AdmissionReview, as `kwctl run --request-path`
@@ -265,7 +274,7 @@ impl ValidateRequest {
             other => serde_json::from_value(other),
         }
         .map_err(RequestError::InvalidAdmissionRequest)?;
-        Ok(Self { request })
+        Ok(Self::new(request))
     }
 
     /// Parses JSON text, then see [`ValidateRequest::from_value`].
@@ -293,10 +302,20 @@ impl ValidateRequest {
 
     /// The exact `validate` payload: `{"request": <AdmissionRequest>, "settings": <settings>}`.
     pub fn validate_payload(&self, settings: &Value) -> Result<Vec<u8>, serde_json::Error> {
-        serde_json::to_vec(&ValidatePayload {
-            request: (&self.request).into(),
-            settings,
-        })
+        let request = match self.json.get() {
+            Some(json) => json,
+            None => {
+                let json = serde_json::to_vec(&SortedAdmissionRequest::from(&self.request))?;
+                self.json.get_or_init(|| json)
+            }
+        };
+        let mut payload = Vec::with_capacity(request.len() + 64);
+        payload.extend_from_slice(b"{\"request\":");
+        payload.extend_from_slice(request);
+        payload.extend_from_slice(b",\"settings\":");
+        serde_json::to_writer(&mut payload, settings)?;
+        payload.push(b'}');
+        Ok(payload)
     }
 }
 
@@ -372,14 +391,17 @@ mod tests {
         #[case] settings: Value,
     ) {
         let request = ValidateRequest::from_value(input).expect("a valid request");
-        let payload = request.validate_payload(&settings).expect("serialisable");
-        assert_eq!(
-            String::from_utf8_lossy(&payload),
-            String::from_utf8_lossy(&payload_through_value(
-                request.admission_request(),
-                &settings
-            ))
-        );
+        // The second payload reuses the request's JSON written for the first.
+        for settings in [settings, json!({"other": "settings"})] {
+            let payload = request.validate_payload(&settings).expect("serialisable");
+            assert_eq!(
+                String::from_utf8_lossy(&payload),
+                String::from_utf8_lossy(&payload_through_value(
+                    request.admission_request(),
+                    &settings
+                ))
+            );
+        }
     }
 
     #[rstest]

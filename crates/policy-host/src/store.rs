@@ -10,6 +10,7 @@
 //! `kubectl.kubernetes.io/last-applied-configuration` annotation when an object is inserted.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::{Value, json};
 
@@ -96,6 +97,50 @@ pub enum Scope {
 pub struct ObjectStore {
     types: HashMap<TypeKey, TypeIndex>,
     len: usize,
+    answers: AnswerCache,
+}
+
+/// Most answers an [`AnswerCache`] keeps, and most bytes of answers.
+const MAX_CACHED_ANSWERS: usize = 4096;
+const MAX_CACHED_ANSWER_BYTES: usize = 32 << 20;
+
+/// What a host call answered, keyed by the call's operation and payload: a scan asks the same
+/// question for every workload of a namespace, and the answer only changes with the store.
+/// Emptied by every change to the store; a clone of the store starts empty.
+#[derive(Default)]
+struct AnswerCache {
+    answers: Mutex<CachedAnswers>,
+}
+
+/// A host call's answer: the bytes the guest receives, or the error text.
+pub type HostAnswer = Arc<Result<Vec<u8>, String>>;
+
+#[derive(Default)]
+struct CachedAnswers {
+    by_call: HashMap<(String, Vec<u8>), HostAnswer>,
+    bytes: usize,
+}
+
+impl AnswerCache {
+    fn clear(&mut self) {
+        let answers = self
+            .answers
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        *answers = CachedAnswers::default();
+    }
+}
+
+impl Clone for AnswerCache {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl std::fmt::Debug for AnswerCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AnswerCache")
+    }
 }
 
 /// Which objects a list returns.
@@ -130,6 +175,7 @@ impl ObjectStore {
     /// The object needs `apiVersion`, `kind` and `metadata.name`; `metadata.namespace` is
     /// optional (cluster-scoped objects have none).
     pub fn insert(&mut self, mut object: Value) -> Result<Option<Value>, StoreError> {
+        self.answers.clear();
         let found = json_type(&object);
         let Some(map) = object.as_object_mut() else {
             return Err(StoreError::NotAnObject { found });
@@ -223,6 +269,7 @@ impl ObjectStore {
         namespace: Option<&str>,
         name: &str,
     ) -> Option<Value> {
+        self.answers.clear();
         let index = self.types.get_mut(&TypeKey::new(api_version, kind))?;
         let removed = index
             .by_namespace
@@ -251,6 +298,35 @@ impl ObjectStore {
             .by_namespace
             .get(namespace.unwrap_or_default())?
             .get(name)
+    }
+
+    /// The answer to a host call (`capability` with its raw `payload`): the cached one when the
+    /// same call was answered since the store last changed, otherwise `answer()`'s, kept.
+    pub fn cached_answer(
+        &self,
+        capability: &str,
+        payload: &[u8],
+        answer: impl FnOnce() -> Result<Vec<u8>, String>,
+    ) -> HostAnswer {
+        let lock = || {
+            self.answers
+                .answers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+        };
+        let key = (capability.to_owned(), payload.to_vec());
+        if let Some(cached) = lock().by_call.get(&key) {
+            return Arc::clone(cached);
+        }
+        let answer = Arc::new(answer());
+        let size = key.1.len() + answer.as_ref().as_ref().map_or_else(String::len, Vec::len);
+        let mut cache = lock();
+        if cache.by_call.len() < MAX_CACHED_ANSWERS && cache.bytes + size <= MAX_CACHED_ANSWER_BYTES
+        {
+            cache.bytes += size;
+            cache.by_call.insert(key, Arc::clone(&answer));
+        }
+        answer
     }
 
     /// The objects of a type matching the query, ordered by namespace then name (deterministic,
@@ -428,6 +504,27 @@ mod tests {
             ..query
         };
         assert_eq!(names(store.list("v1", "ConfigMap", query)), ["b/z"]);
+    }
+
+    #[test]
+    fn answers_are_reused_until_the_store_changes() {
+        let mut store = store();
+        let calls = std::cell::Cell::new(0);
+        let answer = |store: &ObjectStore, payload: &[u8]| {
+            store.cached_answer("kubernetes/list_resources_by_namespace", payload, || {
+                calls.set(calls.get() + 1);
+                Ok(format!("answer {}", calls.get()).into_bytes())
+            })
+        };
+        assert_eq!(*answer(&store, b"a"), Ok(b"answer 1".to_vec()));
+        assert_eq!(*answer(&store, b"a"), Ok(b"answer 1".to_vec()));
+        assert_eq!(*answer(&store, b"b"), Ok(b"answer 2".to_vec()));
+        assert_eq!(*answer(&store.clone(), b"a"), Ok(b"answer 3".to_vec()));
+        store.insert(cm(Some("a"), "w", json!({}))).expect("valid");
+        assert_eq!(*answer(&store, b"a"), Ok(b"answer 4".to_vec()));
+        store.remove("v1", "ConfigMap", Some("a"), "w");
+        assert_eq!(*answer(&store, b"a"), Ok(b"answer 5".to_vec()));
+        assert_eq!(calls.get(), 5);
     }
 
     #[test]
