@@ -82,8 +82,9 @@ pub(crate) fn parse(text: &str) -> Result<ast::Program, ScriptError> {
     if has_oversized_number(text) {
         return Err(ScriptError::Unsupported);
     }
-    let mut parser =
-        brush_parser::Parser::new(std::io::BufReader::new(text.as_bytes()), &parser_options());
+    // A byte slice is a `BufRead` itself: no copy through a `BufReader`'s buffer, which the
+    // tokenizer, reading one char at a time, pays for on every char.
+    let mut parser = brush_parser::Parser::new(text.as_bytes(), &parser_options());
     parser
         .parse_program()
         .map_err(|e| ScriptError::Syntax(shorten(&e.to_string())))
@@ -998,6 +999,9 @@ impl<'s, S: Sink + ?Sized> Walker<'s, S> {
 
     /// Expands a word with field splitting (command arguments, `for` values).
     pub(crate) fn expand_fields(&mut self, raw: &str) -> Vec<Field> {
+        if is_plain_word(raw) {
+            return vec![Field::known(raw)];
+        }
         let Some(pieces) = word_pieces(raw) else {
             return vec![Field::unknown(raw)];
         };
@@ -1008,6 +1012,9 @@ impl<'s, S: Sink + ?Sized> Walker<'s, S> {
 
     /// Expands a word into one field (assignments, redirection targets).
     pub(crate) fn expand_single(&mut self, raw: &str) -> Field {
+        if is_plain_word(raw) {
+            return Field::known(raw);
+        }
         let Some(pieces) = word_pieces(raw) else {
             return Field::unknown(raw);
         };
@@ -1209,6 +1216,25 @@ impl<'s, S: Sink + ?Sized> Walker<'s, S> {
             _ => None,
         }
     }
+}
+
+/// Whether a word is its own value: no quote, expansion, escape or tilde, nothing that
+/// [`word_pieces`] would refuse. Most words of a script are (`-h`, `/dev/null`, `psql`), and
+/// they skip the word parser, which would return them as one text piece.
+fn is_plain_word(raw: &str) -> bool {
+    let plain = !raw.is_empty()
+        && raw.len() <= MAX_VALUE_BYTES
+        && !raw.contains(['\'', '"', '$', '`', '\\', '~', '<', '>']);
+    // Debug builds (every test) check it against the parser.
+    debug_assert!(
+        !plain
+            || matches!(
+                word_pieces(raw).as_deref(),
+                Some([word::WordPieceWithSource { piece: WordPiece::Text(t), .. }]) if t == raw
+            ),
+        "{raw:?}"
+    );
+    plain
 }
 
 /// Parses a word, or `None` when it cannot be (or must not be, see
