@@ -247,7 +247,8 @@ pub(crate) struct ShellState {
     /// The script file being read (innermost), `None` for inline scripts of the container.
     pub script: Option<String>,
     /// Functions defined so far, with the script that defined them.
-    functions: BTreeMap<String, (ast::FunctionBody, Option<String>)>,
+    /// Shared, so that a call walks the body without copying it again.
+    functions: BTreeMap<String, Rc<(ast::FunctionBody, Option<String>)>>,
     walked_functions: BTreeSet<String>,
 }
 
@@ -454,7 +455,7 @@ impl<'s, S: Sink + ?Sized> Walker<'s, S> {
                 }
                 self.state.functions.insert(
                     def.fname.value.clone(),
-                    (def.body.clone(), self.state.script.clone()),
+                    Rc::new((def.body.clone(), self.state.script.clone())),
                 );
                 Stdin::None
             }
@@ -842,15 +843,16 @@ impl<'s, S: Sink + ?Sized> Walker<'s, S> {
         if self.state.walked_functions.contains(name) {
             return;
         }
-        let Some((body, script)) = self.state.functions.get(name).cloned() else {
+        let Some(function) = self.state.functions.get(name).cloned() else {
             return;
         };
+        let (body, script) = &*function;
         self.state.walked_functions.insert(name.to_owned());
         if !self.enter_level() {
             return;
         }
         let saved = std::mem::replace(&mut self.state.positionals, args.map(Rc::new));
-        let saved_script = std::mem::replace(&mut self.state.script, script);
+        let saved_script = std::mem::replace(&mut self.state.script, script.clone());
         let stdin = match &body.1 {
             Some(list) => self.redirects(list.0.iter(), stdin.clone()),
             None => stdin.clone(),
