@@ -79,6 +79,7 @@ pub fn sql_classification(data: &[u8]) {
             return;
         }
     };
+    sql::assert_foregone_agrees(text, dialect);
     let classified = sql::classify(text, dialect);
     for (statement, operation) in classified.writes() {
         assert!(!operation.trim().is_empty(), "{statement:?}");

@@ -82,8 +82,9 @@ pub(crate) fn parse(text: &str) -> Result<ast::Program, ScriptError> {
     if has_oversized_number(text) {
         return Err(ScriptError::Unsupported);
     }
-    let mut parser =
-        brush_parser::Parser::new(std::io::BufReader::new(text.as_bytes()), &parser_options());
+    // A byte slice is a `BufRead` itself: no copy through a `BufReader`'s buffer, which the
+    // tokenizer, reading one char at a time, pays for on every char.
+    let mut parser = brush_parser::Parser::new(text.as_bytes(), &parser_options());
     parser
         .parse_program()
         .map_err(|e| ScriptError::Syntax(shorten(&e.to_string())))
@@ -246,7 +247,8 @@ pub(crate) struct ShellState {
     /// The script file being read (innermost), `None` for inline scripts of the container.
     pub script: Option<String>,
     /// Functions defined so far, with the script that defined them.
-    functions: BTreeMap<String, (ast::FunctionBody, Option<String>)>,
+    /// Shared, so that a call walks the body without copying it again.
+    functions: BTreeMap<String, Rc<(ast::FunctionBody, Option<String>)>>,
     walked_functions: BTreeSet<String>,
 }
 
@@ -453,7 +455,7 @@ impl<'s, S: Sink + ?Sized> Walker<'s, S> {
                 }
                 self.state.functions.insert(
                     def.fname.value.clone(),
-                    (def.body.clone(), self.state.script.clone()),
+                    Rc::new((def.body.clone(), self.state.script.clone())),
                 );
                 Stdin::None
             }
@@ -841,15 +843,16 @@ impl<'s, S: Sink + ?Sized> Walker<'s, S> {
         if self.state.walked_functions.contains(name) {
             return;
         }
-        let Some((body, script)) = self.state.functions.get(name).cloned() else {
+        let Some(function) = self.state.functions.get(name).cloned() else {
             return;
         };
+        let (body, script) = &*function;
         self.state.walked_functions.insert(name.to_owned());
         if !self.enter_level() {
             return;
         }
         let saved = std::mem::replace(&mut self.state.positionals, args.map(Rc::new));
-        let saved_script = std::mem::replace(&mut self.state.script, script);
+        let saved_script = std::mem::replace(&mut self.state.script, script.clone());
         let stdin = match &body.1 {
             Some(list) => self.redirects(list.0.iter(), stdin.clone()),
             None => stdin.clone(),
@@ -998,6 +1001,9 @@ impl<'s, S: Sink + ?Sized> Walker<'s, S> {
 
     /// Expands a word with field splitting (command arguments, `for` values).
     pub(crate) fn expand_fields(&mut self, raw: &str) -> Vec<Field> {
+        if is_plain_word(raw) {
+            return vec![Field::known(raw)];
+        }
         let Some(pieces) = word_pieces(raw) else {
             return vec![Field::unknown(raw)];
         };
@@ -1008,6 +1014,9 @@ impl<'s, S: Sink + ?Sized> Walker<'s, S> {
 
     /// Expands a word into one field (assignments, redirection targets).
     pub(crate) fn expand_single(&mut self, raw: &str) -> Field {
+        if is_plain_word(raw) {
+            return Field::known(raw);
+        }
         let Some(pieces) = word_pieces(raw) else {
             return Field::unknown(raw);
         };
@@ -1209,6 +1218,25 @@ impl<'s, S: Sink + ?Sized> Walker<'s, S> {
             _ => None,
         }
     }
+}
+
+/// Whether a word is its own value: no quote, expansion, escape or tilde, nothing that
+/// [`word_pieces`] would refuse. Most words of a script are (`-h`, `/dev/null`, `psql`), and
+/// they skip the word parser, which would return them as one text piece.
+fn is_plain_word(raw: &str) -> bool {
+    let plain = !raw.is_empty()
+        && raw.len() <= MAX_VALUE_BYTES
+        && !raw.contains(['\'', '"', '$', '`', '\\', '~', '<', '>']);
+    // Debug builds (every test) check it against the parser.
+    debug_assert!(
+        !plain
+            || matches!(
+                word_pieces(raw).as_deref(),
+                Some([word::WordPieceWithSource { piece: WordPiece::Text(t), .. }]) if t == raw
+            ),
+        "{raw:?}"
+    );
+    plain
 }
 
 /// Parses a word, or `None` when it cannot be (or must not be, see

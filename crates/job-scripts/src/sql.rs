@@ -144,10 +144,80 @@ fn classify_raw(raw: &RawStatement, dialect: Dialect, parser: &dyn SqlDialect) -
     if raw.gexec && !raw.display.trim().is_empty() {
         return Some(OP_GEXEC.to_owned());
     }
-    let words = keywords(&raw.keywords);
-    if words.is_empty() {
+    let first = first_keyword(&raw.keywords)?.to_ascii_uppercase();
+    let verdict = match foregone(raw, &first) {
+        Some(Foregone::Read) => None,
+        Some(Foregone::Write) => Some(operation_name(&keywords(&raw.keywords))),
+        None => {
+            return parsed_or_fallback(raw, dialect, parser, &keywords(&raw.keywords));
+        }
+    };
+    // Debug builds (every test of the crate and of the policy) check it against the parser.
+    debug_assert_eq!(
+        verdict,
+        parsed_or_fallback(raw, dialect, parser, &keywords(&raw.keywords)),
+        "{:?}",
+        raw.display
+    );
+    verdict
+}
+
+/// A classification the parser cannot change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Foregone {
+    Read,
+    /// The write named by [`operation_name`].
+    Write,
+}
+
+/// The verdict of statements whose classification the parser cannot change, so that
+/// `sqlparser` (most of the cost of a short script) is skipped for them:
+/// - a statement that starts with a write keyword is that write whether it parses (as the
+///   statement of that keyword) or not (the keyword fallback names it the same way);
+/// - a single `SELECT` (no `;`, so the parser reads one statement, a query) with no word that
+///   could write (`INTO`, `INSERT`, `UPDATE`…, even inside literals) is a read either way.
+///
+/// `first` is the statement's first keyword, upper-cased. `None` when the parser must decide.
+/// Only plain ASCII statements are judged, so that the words seen here are the parser's words.
+fn foregone(raw: &RawStatement, first: &str) -> Option<Foregone> {
+    let display = raw.display.trim_start();
+    if !display.is_ascii() {
         return None;
     }
+    let starts_with_first = display
+        .get(..first.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(first))
+        && display
+            .as_bytes()
+            .get(first.len())
+            .is_none_or(u8::is_ascii_whitespace);
+    if !starts_with_first {
+        return None;
+    }
+    if WRITE_FIRST.contains(&first) {
+        return Some(Foregone::Write);
+    }
+    let read = first == "SELECT" && !display.contains(';') && !words_of(display).any(could_write);
+    read.then_some(Foregone::Read)
+}
+
+/// Whether a word, anywhere in a statement, may make the parser see a write.
+fn could_write(word: &str) -> bool {
+    ["INTO"]
+        .iter()
+        .chain(WRITE_FIRST)
+        .chain(WRITE_LINE_START)
+        .chain(WRITE_INSIDE)
+        .any(|w| w.len() == word.len() && w.eq_ignore_ascii_case(word))
+}
+
+/// What `sqlparser` says of a statement, or the keyword classifier when it refuses it.
+fn parsed_or_fallback(
+    raw: &RawStatement,
+    dialect: Dialect,
+    parser: &dyn SqlDialect,
+    words: &[String],
+) -> Option<String> {
     if raw.display.len() <= MAX_PARSED_STATEMENT_BYTES {
         let parsed = Parser::new(parser)
             .with_recursion_limit(SQL_RECURSION_LIMIT)
@@ -158,18 +228,46 @@ fn classify_raw(raw: &RawStatement, dialect: Dialect, parser: &dyn SqlDialect) -
         {
             return statements
                 .iter()
-                .find_map(|s| ast_write(s, dialect, &raw.keywords, &words, 0));
+                .find_map(|s| ast_write(s, dialect, &raw.keywords, words, 0));
         }
     }
-    fallback(&raw.keywords, &words, dialect)
+    fallback(&raw.keywords, words, dialect)
+}
+
+/// Checks [`foregone`] against the parser: for every statement of `sql` it judges, the full
+/// classification must agree. The SQL fuzz target and the tests run it.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn assert_foregone_agrees(sql: &str, dialect: Dialect) {
+    let parser = dialect.parser_dialect();
+    for raw in split(sql, dialect).statements {
+        let words = keywords(&raw.keywords);
+        if raw.meta_write.is_some() || raw.gexec || words.is_empty() {
+            continue;
+        }
+        let verdict = match foregone(&raw, &words[0]) {
+            Some(Foregone::Read) => None,
+            Some(Foregone::Write) => Some(operation_name(&words)),
+            None => continue,
+        };
+        let full = parsed_or_fallback(&raw, dialect, parser.as_ref(), &words);
+        assert_eq!(verdict, full, "{dialect:?}: {:?}", raw.display);
+    }
 }
 
 /// Upper-cased words (identifier characters) of a keyword text.
 fn keywords(text: &str) -> Vec<String> {
+    words_of(text).map(str::to_ascii_uppercase).collect()
+}
+
+/// The words (identifier characters) of a keyword text, as written.
+fn words_of(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
         .filter(|w| !w.is_empty())
-        .map(str::to_ascii_uppercase)
-        .collect()
+}
+
+/// The first word of a keyword text, as written.
+fn first_keyword(text: &str) -> Option<&str> {
+    words_of(text).next()
 }
 
 /// Names a write from the statement's leading keywords: `INSERT`, `CREATE TABLE`, `COPY … FROM`.
@@ -430,7 +528,8 @@ struct Splitter {
     chars: Vec<char>,
     i: usize,
     dialect: Dialect,
-    delimiter: String,
+    /// The statement delimiter (MySQL's `DELIMITER` changes it), as chars to compare in place.
+    delimiter: Vec<char>,
     cur: RawStatement,
     out: Split,
 }
@@ -440,7 +539,7 @@ fn split(text: &str, dialect: Dialect) -> Split {
         chars: text.chars().collect(),
         i: 0,
         dialect,
-        delimiter: ";".to_owned(),
+        delimiter: vec![';'],
         cur: RawStatement::default(),
         out: Split::default(),
     };
@@ -487,11 +586,11 @@ impl Splitter {
             self.i = self.chars.len();
             return;
         }
-        let copy_stdin = self.dialect == Dialect::Postgres && {
-            let words = keywords(&stmt.keywords);
-            words.first().is_some_and(|w| w == "COPY")
-                && words.windows(2).any(|w| w[0] == "FROM" && w[1] == "STDIN")
-        };
+        let copy_stdin = self.dialect == Dialect::Postgres
+            && first_keyword(&stmt.keywords).is_some_and(|w| w.eq_ignore_ascii_case("COPY"))
+            && keywords(&stmt.keywords)
+                .windows(2)
+                .any(|w| w[0] == "FROM" && w[1] == "STDIN");
         self.out.statements.push(stmt);
         if copy_stdin {
             self.skip_copy_data();
@@ -512,7 +611,7 @@ impl Splitter {
     }
 
     fn starts_with_delimiter(&self) -> bool {
-        let d: Vec<char> = self.delimiter.chars().collect();
+        let d = &self.delimiter;
         !d.is_empty() && self.chars.get(self.i..self.i + d.len()) == Some(&d[..])
     }
 
@@ -524,7 +623,7 @@ impl Splitter {
                 continue;
             }
             if self.starts_with_delimiter() {
-                self.i += self.delimiter.chars().count();
+                self.i += self.delimiter.len();
                 self.finish();
                 continue;
             }
@@ -564,6 +663,11 @@ impl Splitter {
 
     /// Client commands read at the start of a line. Returns whether one was consumed.
     fn client_command(&mut self) -> bool {
+        // psql's client commands start with a backslash and are read where they appear;
+        // clickhouse-client has none.
+        if matches!(self.dialect, Dialect::Postgres | Dialect::ClickHouse) {
+            return false;
+        }
         let empty = self.statement_empty();
         let line: String = self.chars[self.i..]
             .iter()
@@ -578,7 +682,7 @@ impl Splitter {
         match self.dialect {
             Dialect::MySql if empty && word == "delimiter" => {
                 let d = arg.split_whitespace().next().unwrap_or(";");
-                self.delimiter = d.to_owned();
+                self.delimiter = d.chars().collect();
             }
             Dialect::MySql if empty && word == "source" => {
                 self.include(arg.trim_end_matches(';'));
@@ -897,6 +1001,41 @@ mod tests {
     #[case::cql_use(Dialect::Cql, "USE ks; DESCRIBE TABLES")]
     fn other_dialect_reads(#[case] dialect: Dialect, #[case] sql: &str) {
         assert_eq!(writes(sql, dialect), Vec::<(String, String)>::new());
+    }
+
+    /// Statements judged without the parser get the parser's verdict.
+    #[rstest]
+    #[case::insert("INSERT INTO t VALUES (1)")]
+    #[case::insert_unparsable("INSERT INTO users VALUES (:'account', :'username')")]
+    #[case::create_or_replace("CREATE OR REPLACE VIEW v AS SELECT 1")]
+    #[case::replace("REPLACE INTO t VALUES (1)")]
+    #[case::lower_case("delete from t where a = 1")]
+    #[case::do_block("DO $$ BEGIN PERFORM 1; END $$")]
+    #[case::comment_on("COMMENT ON TABLE t IS 'x'")]
+    #[case::create_trigger("CREATE TRIGGER tr ON t AFTER INSERT AS SELECT 1")]
+    #[case::load("LOAD DATA INFILE '/x.csv' INTO TABLE t")]
+    #[case::select("SELECT count(*) FROM tenants WHERE name = 'default'")]
+    #[case::select_multiline("SELECT a\nFROM t\nWHERE b = 1")]
+    #[case::select_union("SELECT 1 UNION SELECT 2")]
+    #[case::select_into("SELECT * INTO backup FROM t")]
+    #[case::select_for_update("SELECT * FROM t FOR UPDATE")]
+    #[case::select_literal_write("SELECT 'x' AS a\nDELETE FROM t")]
+    #[case::select_semicolon_literal("SELECT ';' AS a")]
+    #[case::select_end("SELECT 1 END")]
+    #[case::select_unparsable("SELECT :'a' || 'UPDATE'")]
+    #[case::select_dollar("SELECT $x$ INSERT $x$")]
+    #[case::select_glued("SELECT(1)")]
+    #[case::select_unicode("SELECT 'é'")]
+    fn foregone_verdicts_agree_with_the_parser(#[case] sql: &str) {
+        for dialect in [
+            Dialect::Postgres,
+            Dialect::MySql,
+            Dialect::ClickHouse,
+            Dialect::MsSql,
+            Dialect::Cql,
+        ] {
+            assert_foregone_agrees(sql, dialect);
+        }
     }
 
     #[test]
