@@ -224,6 +224,22 @@ pub fn replay(target: &str, harness: fn(&[u8])) -> usize {
     }
 }
 
+/// A policy crate's replay test: every input of its fuzz target (`fuzz/corpus/<target>/` and
+/// `fuzz/regressions/<target>/`) still passes the harness the target runs. Invoked under
+/// `#[cfg(test)]`, where the policy's dev-dependency turns this module on.
+#[macro_export]
+macro_rules! policy_fuzz_replay {
+    ($policy:path, $target:literal) => {
+        mod fuzz_replay {
+            #[test]
+            fn fuzz_inputs_replay() {
+                let replayed = $crate::fuzzing::replay($target, $crate::fuzzing::policy::<$policy>);
+                assert!(replayed > 0, concat!("no inputs in fuzz/corpus/", $target));
+            }
+        }
+    };
+}
+
 /// Stack of the replay thread: what Linux gives a main thread (and the fuzzers run on).
 const REPLAY_STACK_BYTES: usize = 8 * 1024 * 1024;
 

@@ -44,20 +44,4 @@ impl Policy for NoRawDatastores {
 upstream_first_rules::register_policy!(NoRawDatastores);
 
 #[cfg(test)]
-mod fuzz_replay {
-    use upstream_first_rules::fuzzing;
-
-    /// Every input of the policy's fuzz target (`fuzz/corpus/policy_no_raw_datastores/`
-    /// and its regressions) still passes the harness the target runs.
-    #[test]
-    fn fuzz_inputs_replay() {
-        let replayed = fuzzing::replay(
-            "policy_no_raw_datastores",
-            fuzzing::policy::<super::NoRawDatastores>,
-        );
-        assert!(
-            replayed > 0,
-            "no inputs in fuzz/corpus/policy_no_raw_datastores"
-        );
-    }
-}
+upstream_first_rules::policy_fuzz_replay!(crate::NoRawDatastores, "policy_no_raw_datastores");

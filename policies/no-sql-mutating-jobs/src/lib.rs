@@ -46,20 +46,4 @@ impl Policy for NoSqlMutatingJobs {
 upstream_first_rules::register_policy!(NoSqlMutatingJobs);
 
 #[cfg(test)]
-mod fuzz_replay {
-    use upstream_first_rules::fuzzing;
-
-    /// Every input of the policy's fuzz target (`fuzz/corpus/policy_no_sql_mutating_jobs/`
-    /// and its regressions) still passes the harness the target runs.
-    #[test]
-    fn fuzz_inputs_replay() {
-        let replayed = fuzzing::replay(
-            "policy_no_sql_mutating_jobs",
-            fuzzing::policy::<super::NoSqlMutatingJobs>,
-        );
-        assert!(
-            replayed > 0,
-            "no inputs in fuzz/corpus/policy_no_sql_mutating_jobs"
-        );
-    }
-}
+upstream_first_rules::policy_fuzz_replay!(crate::NoSqlMutatingJobs, "policy_no_sql_mutating_jobs");

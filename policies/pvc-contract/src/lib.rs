@@ -81,15 +81,4 @@ impl ClaimReader for HostClaims {
 upstream_first_rules::register_policy!(PvcContract);
 
 #[cfg(test)]
-mod fuzz_replay {
-    use upstream_first_rules::fuzzing;
-
-    /// Every input of the policy's fuzz target (`fuzz/corpus/policy_pvc_contract/`
-    /// and its regressions) still passes the harness the target runs.
-    #[test]
-    fn fuzz_inputs_replay() {
-        let replayed =
-            fuzzing::replay("policy_pvc_contract", fuzzing::policy::<super::PvcContract>);
-        assert!(replayed > 0, "no inputs in fuzz/corpus/policy_pvc_contract");
-    }
-}
+upstream_first_rules::policy_fuzz_replay!(crate::PvcContract, "policy_pvc_contract");

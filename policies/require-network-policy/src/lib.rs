@@ -67,20 +67,7 @@ impl Policy for RequireNetworkPolicy {
 upstream_first_rules::register_policy!(RequireNetworkPolicy);
 
 #[cfg(test)]
-mod fuzz_replay {
-    use upstream_first_rules::fuzzing;
-
-    /// Every input of the policy's fuzz target (`fuzz/corpus/policy_require_network_policy/`
-    /// and its regressions) still passes the harness the target runs.
-    #[test]
-    fn fuzz_inputs_replay() {
-        let replayed = fuzzing::replay(
-            "policy_require_network_policy",
-            fuzzing::policy::<super::RequireNetworkPolicy>,
-        );
-        assert!(
-            replayed > 0,
-            "no inputs in fuzz/corpus/policy_require_network_policy"
-        );
-    }
-}
+upstream_first_rules::policy_fuzz_replay!(
+    crate::RequireNetworkPolicy,
+    "policy_require_network_policy"
+);

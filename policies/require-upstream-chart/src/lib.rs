@@ -45,20 +45,7 @@ impl Policy for RequireUpstreamChart {
 upstream_first_rules::register_policy!(RequireUpstreamChart);
 
 #[cfg(test)]
-mod fuzz_replay {
-    use upstream_first_rules::fuzzing;
-
-    /// Every input of the policy's fuzz target (`fuzz/corpus/policy_require_upstream_chart/`
-    /// and its regressions) still passes the harness the target runs.
-    #[test]
-    fn fuzz_inputs_replay() {
-        let replayed = fuzzing::replay(
-            "policy_require_upstream_chart",
-            fuzzing::policy::<super::RequireUpstreamChart>,
-        );
-        assert!(
-            replayed > 0,
-            "no inputs in fuzz/corpus/policy_require_upstream_chart"
-        );
-    }
-}
+upstream_first_rules::policy_fuzz_replay!(
+    crate::RequireUpstreamChart,
+    "policy_require_upstream_chart"
+);
