@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::rc::Rc;
 
-use brush_parser::ParserOptions;
 use brush_parser::ast;
 use brush_parser::word::{self, Parameter, ParameterExpr, SpecialParameter, WordPiece};
+use brush_parser::{ParserOptions, Token};
 
 use crate::model::Resolution;
 use crate::text::{Field, MAX_VALUE_BYTES, basename, normalize_path, shorten};
@@ -18,6 +18,11 @@ use crate::text::{Field, MAX_VALUE_BYTES, basename, normalize_path, shorten};
 /// Deepest nesting of shell constructs (`( { $( if for while case`) accepted in one script.
 /// Deeper scripts are refused before parsing: the parser and the walker recurse per level.
 pub(crate) const MAX_NESTING: usize = 48;
+/// Deepest nesting of `case` statements, plus `(` still open at the end of the script, that
+/// a script may have to be parsed. On these, brush-parser's grammar can backtrack through every
+/// level in time exponential in the depth (the fuzzer found 128 bytes of `(` that took
+/// minutes; 20 nested `case` statements on one line take seconds); scripts nest a few.
+pub(crate) const MAX_BACKTRACKING_NESTING: usize = 10;
 /// A `for` loop over at most this many known values walks its body once per value.
 const MAX_LOOP_VALUES: usize = 16;
 /// Most fields one word may expand to.
@@ -50,6 +55,8 @@ pub(crate) enum ScriptError {
     TooLarge,
     /// Nested deeper than [`MAX_NESTING`].
     TooDeep,
+    /// Nests `case` statements and unclosed `(` deeper than [`MAX_BACKTRACKING_NESTING`].
+    Backtracking,
     /// Contains numbers the parser cannot represent.
     Unsupported,
     /// A syntax error.
@@ -61,6 +68,10 @@ impl fmt::Display for ScriptError {
         match self {
             Self::TooLarge => write!(f, "script larger than {} bytes", crate::MAX_SCRIPT_BYTES),
             Self::TooDeep => write!(f, "script nested deeper than {MAX_NESTING} levels"),
+            Self::Backtracking => write!(
+                f,
+                "script nests case statements and unclosed ( deeper than {MAX_BACKTRACKING_NESTING} levels"
+            ),
             Self::Unsupported => f.write_str("script has numbers too large to parse"),
             Self::Syntax(e) => write!(f, "shell syntax error: {e}"),
         }
@@ -82,12 +93,52 @@ pub(crate) fn parse(text: &str) -> Result<ast::Program, ScriptError> {
     if has_oversized_number(text) {
         return Err(ScriptError::Unsupported);
     }
-    // A byte slice is a `BufRead` itself: no copy through a `BufReader`'s buffer, which the
-    // tokenizer, reading one char at a time, pays for on every char.
-    let mut parser = brush_parser::Parser::new(text.as_bytes(), &parser_options());
-    parser
-        .parse_program()
+    let options = parser_options();
+    let tokens = brush_parser::uncached_tokenize_str(text, &options.tokenizer_options())
+        .map_err(|e| ScriptError::Syntax(shorten(&e.to_string())))?;
+    if backtracking_nesting(&tokens) > MAX_BACKTRACKING_NESTING {
+        return Err(ScriptError::Backtracking);
+    }
+    brush_parser::parse_tokens(&tokens, &options)
         .map_err(|e| ScriptError::Syntax(shorten(&e.to_string())))
+}
+
+/// Reserved words after which a command starts (so a `case` there opens a statement).
+const BEFORE_COMMAND: [&str; 6] = ["then", "do", "else", "elif", "{", "!"];
+
+/// The nesting on which the parser may backtrack exponentially: the deepest nesting of
+/// `case` statements plus the `(` no later `)` closes (a syntax error, which the grammar
+/// explores through every level before it gives up).
+fn backtracking_nesting(tokens: &[Token]) -> usize {
+    let (mut cases, mut deepest_case, mut open_parens) = (0usize, 0usize, 0usize);
+    let mut command_position = true;
+    for token in tokens {
+        match token {
+            Token::Operator(operator, _) => {
+                match operator.as_str() {
+                    "(" => open_parens += 1,
+                    ")" => open_parens = open_parens.saturating_sub(1),
+                    _ => {}
+                }
+                // After `;`, `&&`, a newline, `(` or a case pattern's `)`, a command starts.
+                command_position = true;
+            }
+            Token::Word(word, _) => {
+                if command_position {
+                    match word.as_str() {
+                        "case" => {
+                            cases += 1;
+                            deepest_case = deepest_case.max(cases);
+                        }
+                        "esac" => cases = cases.saturating_sub(1),
+                        _ => {}
+                    }
+                }
+                command_position = BEFORE_COMMAND.contains(&word.as_str());
+            }
+        }
+    }
+    deepest_case + open_parens
 }
 
 /// An upper bound of the nesting depth: brackets and block keywords, quotes ignored.
@@ -378,7 +429,10 @@ impl<'s, S: Sink + ?Sized> Walker<'s, S> {
                 }
             }
             Err(e) => {
-                if matches!(e, ScriptError::TooLarge | ScriptError::TooDeep) {
+                if matches!(
+                    e,
+                    ScriptError::TooLarge | ScriptError::TooDeep | ScriptError::Backtracking
+                ) {
                     self.sink.truncated();
                 }
                 self.sink.unparsable(text, &e, &self.state);
@@ -1673,11 +1727,42 @@ mod tests {
     #[case::unterminated_quote("echo 'abc")]
     #[case::unterminated_heredoc("psql <<EOF\nSELECT 1")]
     #[case::too_deep(&"(".repeat(200))]
+    #[case::unclosed_subshells(&format!("{}a", "( ".repeat(MAX_BACKTRACKING_NESTING + 1)))]
+    #[case::nested_cases(&format!("{}x;; esac", "case a in b) ".repeat(MAX_BACKTRACKING_NESTING + 1)))]
     #[case::fd_overflow("echo 99999999999>x")]
     #[case::tilde_overflow("echo ~+99999999999999999999")]
     fn unparsable_scripts_are_reported(#[case] script: &str) {
         let rec = walk_with(script, &[], &[]);
         assert_eq!(rec.unparsable.len(), 1, "{:?}", rec.commands);
+    }
+
+    fn tokens(script: &str) -> Vec<Token> {
+        brush_parser::uncached_tokenize_str(script, &parser_options().tokenizer_options())
+            .expect("tokenizes")
+    }
+
+    #[rstest]
+    #[case::plain("psql -c 'SELECT 1'; echo done", 0)]
+    #[case::balanced_subshells("( ( a ) ); f() ( b ); x=(1 2); diff <(a) <(b)", 0)]
+    #[case::unclosed_subshells("( ( ( a )", 2)]
+    #[case::case_patterns_close_nothing("case $1 in a) x;; (b) y;; esac; ( z", 2)]
+    #[case::nested_cases("case a in b) case c in d) x;; esac;; esac", 2)]
+    #[case::case_after_keyword("if t; then case a in b) x;; esac; fi", 1)]
+    #[case::case_as_an_argument("echo case; echo case; echo case", 0)]
+    #[case::sequential_cases("case a in b) x;; esac\ncase c in d) y;; esac", 1)]
+    fn backtracking_nesting_counts_cases_and_unclosed_subshells(
+        #[case] script: &str,
+        #[case] nesting: usize,
+    ) {
+        assert_eq!(backtracking_nesting(&tokens(script)), nesting);
+    }
+
+    /// Scripts at the limit still parse, fast (exponential depths took seconds to minutes).
+    #[rstest]
+    #[case::nested_cases(&format!("{}x;; esac", "case a in b) ".repeat(MAX_BACKTRACKING_NESTING)))]
+    #[case::nested_cases_closed(&format!("{}x{}", "case a in b) ".repeat(MAX_BACKTRACKING_NESTING), ";; esac".repeat(MAX_BACKTRACKING_NESTING)))]
+    fn nesting_at_the_backtracking_limit_parses(#[case] script: &str) {
+        assert!(parse(script).is_ok() || matches!(parse(script), Err(ScriptError::Syntax(_))));
     }
 
     #[rstest]
