@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use e2e_tests::{Policy, module};
+use job_scripts::rule::OPAQUE_FIX;
 use policy_host::{
     AdmissionResponse, ContextAwareResource, HostCallExchange, HostCapabilities, HostContext,
     ObjectStore,
@@ -674,4 +675,45 @@ fn secret_values_are_never_quoted(#[case] command: Value, #[case] quoted: &str) 
     for value in ["pw1", "tok-8f1c2a", "hunter2-prod"] {
         assert!(!message.contains(value), "{message}");
     }
+}
+
+/// Scripts on which the shell parser backtracks exponentially (the fuzzer found 128 bytes of
+/// `(` that took minutes) are refused before parsing: answered at once through the built
+/// policy, as scripts that could not be inspected, not cut off by the deadline.
+#[rstest]
+#[case::unclosed_subshells(
+    format!("{}psql -c 'DELETE FROM t'", "( ".repeat(24)),
+    "\"( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( psql -c 'DELETE FROM t'\""
+)]
+#[case::nested_cases(
+    format!("{}psql -c 'DELETE FROM t';; esac", "case a in b) ".repeat(24)),
+    "\"case a in b) case a in b) case a in b) case a in b) case a in b) case a in b) c…\""
+)]
+fn scripts_that_make_the_parser_backtrack_are_answered(
+    #[case] script: String,
+    #[case] quoted: &str,
+) {
+    let policy = "no-sql-mutating-jobs";
+    let job = json!({
+        "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "seed", "namespace": "shop"},
+        "spec": {"template": {"spec": {"containers": [{
+            "name": "seed", "image": "postgres:16", "command": ["bash", "-c", script]}]}}}
+    });
+    let response = Policy::with_context(policy, context(policy)).validate(
+        request(
+            ("batch/v1", "Job", "jobs", true),
+            "CREATE",
+            job,
+            Value::Null,
+        ),
+        settings(policy),
+    );
+    assert!(!response.allowed);
+    assert_eq!(response.code(), None);
+    assert_eq!(
+        response.message().unwrap_or_default(),
+        format!(
+            "Job shop/seed: container seed: sh runs a script that could not be inspected (parse: script nests case statements and unclosed ( deeper than 10 levels): {quoted}; {OPAQUE_FIX}"
+        )
+    );
 }
