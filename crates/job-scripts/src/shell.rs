@@ -141,6 +141,26 @@ fn backtracking_nesting(tokens: &[Token]) -> usize {
     deepest_case + open_parens
 }
 
+/// Whether a word or heredoc body nests `(` deeper than [`MAX_BACKTRACKING_NESTING`]: brush's
+/// word parser parses the script of a `$(…)` itself, with the same exponential backtracking on
+/// `(` left open (the fuzzer found a heredoc body that took minutes). Such words stay unknown.
+fn parens_too_deep(text: &str) -> bool {
+    let mut depth = 0usize;
+    for byte in text.bytes() {
+        match byte {
+            b'(' => {
+                depth += 1;
+                if depth > MAX_BACKTRACKING_NESTING {
+                    return true;
+                }
+            }
+            b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
 /// An upper bound of the nesting depth: brackets and block keywords, quotes ignored.
 fn nesting_estimate(text: &str) -> usize {
     let mut depth = 0usize;
@@ -1084,7 +1104,7 @@ impl<'s, S: Sink + ?Sized> Walker<'s, S> {
 
     /// Expands a heredoc body (`$VAR`, `${VAR}`, `$(…)`, backslash escapes).
     fn expand_heredoc(&mut self, body: &str) -> Field {
-        if has_oversized_number(body) {
+        if has_oversized_number(body) || parens_too_deep(body) {
             return Field::unknown(body);
         }
         let Ok(pieces) = word::parse_heredoc(body, &parser_options()) else {
@@ -1296,7 +1316,7 @@ fn is_plain_word(raw: &str) -> bool {
 /// Parses a word, or `None` when it cannot be (or must not be, see
 /// [`has_oversized_number`]).
 fn word_pieces(raw: &str) -> Option<Vec<word::WordPieceWithSource>> {
-    if raw.len() > MAX_VALUE_BYTES || has_oversized_number(raw) {
+    if raw.len() > MAX_VALUE_BYTES || has_oversized_number(raw) || parens_too_deep(raw) {
         return None;
     }
     word::parse(raw, &parser_options()).ok()
@@ -1755,6 +1775,24 @@ mod tests {
         #[case] nesting: usize,
     ) {
         assert_eq!(backtracking_nesting(&tokens(script)), nesting);
+    }
+
+    #[rstest]
+    #[case::heredoc(&format!("psql <<EOF\n$({}x\nEOF", "( ".repeat(MAX_BACKTRACKING_NESTING + 1)))]
+    #[case::word(&format!("echo \"$({}x{})\"", "( ".repeat(MAX_BACKTRACKING_NESTING), " )".repeat(MAX_BACKTRACKING_NESTING)))]
+    fn words_nesting_parens_too_deep_stay_unknown(#[case] script: &str) {
+        let rec = walk_with(script, &[], &[]);
+        assert!(rec.unparsable.is_empty(), "{:?}", rec.unparsable);
+        assert_eq!(rec.commands.len(), 1, "{:?}", rec.commands);
+    }
+
+    #[rstest]
+    #[case::arithmetic("$(( (a + (b * (c - 1))) / 2 ))", false)]
+    #[case::closed_deep(&format!("{}x{}", "(".repeat(11), ")".repeat(11)), true)]
+    #[case::open(&"( ".repeat(11), true)]
+    #[case::at_the_limit(&"( ".repeat(10), false)]
+    fn paren_depth_of_words(#[case] text: &str, #[case] too_deep: bool) {
+        assert_eq!(parens_too_deep(text), too_deep);
     }
 
     /// Scripts at the limit still parse, fast (exponential depths took seconds to minutes).
