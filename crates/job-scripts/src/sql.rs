@@ -197,18 +197,21 @@ fn foregone(raw: &RawStatement, first: &str) -> Option<Foregone> {
     if WRITE_FIRST.contains(&first) {
         return Some(Foregone::Write);
     }
-    let read = first == "SELECT" && !display.contains(';') && !words_of(display).any(could_write);
+    let read = first == "SELECT" && !display.contains(';') && !could_write(display);
     read.then_some(Foregone::Read)
 }
 
-/// Whether a word, anywhere in a statement, may make the parser see a write.
-fn could_write(word: &str) -> bool {
+/// Whether a statement holds a word that may make the parser see a write, anywhere, even
+/// inside another word: the parser's words are not always ours (`8INTO` is the number 8 and
+/// `INTO` to it), so any occurrence sends the statement to the parser.
+fn could_write(statement: &str) -> bool {
+    let upper = statement.to_ascii_uppercase();
     ["INTO"]
         .iter()
         .chain(WRITE_FIRST)
         .chain(WRITE_LINE_START)
         .chain(WRITE_INSIDE)
-        .any(|w| w.len() == word.len() && w.eq_ignore_ascii_case(word))
+        .any(|w| upper.contains(w))
 }
 
 /// What `sqlparser` says of a statement, or the keyword classifier when it refuses it.
@@ -1025,6 +1028,7 @@ mod tests {
     #[case::select_unparsable("SELECT :'a' || 'UPDATE'")]
     #[case::select_dollar("SELECT $x$ INSERT $x$")]
     #[case::select_glued("SELECT(1)")]
+    #[case::select_number_glued_to_into("SELECT RAL>=8INTO o")]
     #[case::select_unicode("SELECT 'é'")]
     fn foregone_verdicts_agree_with_the_parser(#[case] sql: &str) {
         for dialect in [
