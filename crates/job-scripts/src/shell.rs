@@ -93,6 +93,11 @@ pub(crate) fn parse(text: &str) -> Result<ast::Program, ScriptError> {
     if has_oversized_number(text) {
         return Err(ScriptError::Unsupported);
     }
+    if substitution_open_across_heredoc(text) {
+        return Err(ScriptError::Syntax(
+            SUBSTITUTION_OPEN_ACROSS_HEREDOC.to_owned(),
+        ));
+    }
     let options = parser_options();
     let tokens = brush_parser::uncached_tokenize_str(text, &options.tokenizer_options())
         .map_err(|e| ScriptError::Syntax(shorten(&e.to_string())))?;
@@ -101,6 +106,46 @@ pub(crate) fn parse(text: &str) -> Result<ast::Program, ScriptError> {
     }
     brush_parser::parse_tokens(&tokens, &options)
         .map_err(|e| ScriptError::Syntax(shorten(&e.to_string())))
+}
+
+/// Why a script whose substitution stays open across a here-document is not parsed.
+pub(crate) const SUBSTITUTION_OPEN_ACROSS_HEREDOC: &str =
+    "a $( substitution after a here-document operator is not closed on its line";
+
+/// Whether a `$(` (or `$((`) that follows a here-document operator on the same line is left
+/// open at the end of that line. brush-parser's tokenizer then reads the here-document's body
+/// in the middle of the substitution and panics (an `unwrap` at the end of the input; found by
+/// fuzzing), which in a wasm module is a trap: such scripts are refused before tokenizing.
+fn substitution_open_across_heredoc(text: &str) -> bool {
+    text.lines().any(|line| {
+        let Some(operator) = heredoc_operator(line) else {
+            return false;
+        };
+        let after = &line[operator..];
+        let Some(substitution) = after.find("$(") else {
+            return false;
+        };
+        let depth = after[substitution..]
+            .bytes()
+            .fold(0isize, |depth, byte| match byte {
+                b'(' => depth + 1,
+                b')' => depth - 1,
+                _ => depth,
+            });
+        depth > 0
+    })
+}
+
+/// Where the first here-document operator (`<<` or `<<-`, not the here-string `<<<`) of a line
+/// is.
+fn heredoc_operator(line: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
+    (0..bytes.len().saturating_sub(1)).find(|&i| {
+        bytes[i] == b'<'
+            && bytes[i + 1] == b'<'
+            && bytes.get(i + 2) != Some(&b'<')
+            && (i == 0 || bytes[i - 1] != b'<')
+    })
 }
 
 /// Reserved words after which a command starts (so a `case` there opens a statement).
@@ -1749,11 +1794,23 @@ mod tests {
     #[case::too_deep(&"(".repeat(200))]
     #[case::unclosed_subshells(&format!("{}a", "( ".repeat(MAX_BACKTRACKING_NESTING + 1)))]
     #[case::nested_cases(&format!("{}x;; esac", "case a in b) ".repeat(MAX_BACKTRACKING_NESTING + 1)))]
+    #[case::substitution_open_across_heredoc("psql <<EOF && \"$(( (1)\nEOF\n")]
+    #[case::substitution_open_after_heredoc_command("a <<EOF; b $( (1)\nx\nEOF\n")]
     #[case::fd_overflow("echo 99999999999>x")]
     #[case::tilde_overflow("echo ~+99999999999999999999")]
     fn unparsable_scripts_are_reported(#[case] script: &str) {
         let rec = walk_with(script, &[], &[]);
         assert_eq!(rec.unparsable.len(), 1, "{:?}", rec.commands);
+    }
+
+    #[rstest]
+    #[case::closed_on_its_line("cat <<EOF | psql \"$(url)\"\nSELECT 1\nEOF\n", false)]
+    #[case::here_string("psql <<< \"$(cat <<EOF\nSELECT 1\nEOF\n)\"", false)]
+    #[case::substitution_before_the_operator("x=$(cat <<EOF\nSELECT 1\nEOF\n)", false)]
+    #[case::open_after_the_operator("psql <<EOF $(( (1)\nx\nEOF\n", true)]
+    #[case::open_in_quotes("psql <<-EOF \"$(x\n\tEOF\n)\"", true)]
+    fn substitutions_open_across_heredocs(#[case] script: &str, #[case] open: bool) {
+        assert_eq!(substitution_open_across_heredoc(script), open);
     }
 
     fn tokens(script: &str) -> Vec<Token> {
