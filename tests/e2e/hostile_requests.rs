@@ -677,20 +677,30 @@ fn secret_values_are_never_quoted(#[case] command: Value, #[case] quoted: &str) 
     }
 }
 
-/// Scripts on which the shell parser backtracks exponentially (the fuzzer found 128 bytes of
-/// `(` that took minutes) are refused before parsing: answered at once through the built
-/// policy, as scripts that could not be inspected, not cut off by the deadline.
+/// Scripts the shell parser cannot read safely, found by fuzzing, are refused before parsing
+/// and answered at once through the built policy as scripts that could not be inspected: on
+/// deep `case` and unclosed `(` nesting it backtracks exponentially (128 bytes of `(` took
+/// minutes, which the deadline would cut off with a 500), and its tokenizer panics (a trap) on
+/// a `$(` left open across a here-document.
 #[rstest]
 #[case::unclosed_subshells(
     format!("{}psql -c 'DELETE FROM t'", "( ".repeat(24)),
+    "script nests case statements and unclosed ( deeper than 10 levels",
     "\"( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( ( psql -c 'DELETE FROM t'\""
 )]
 #[case::nested_cases(
     format!("{}psql -c 'DELETE FROM t';; esac", "case a in b) ".repeat(24)),
+    "script nests case statements and unclosed ( deeper than 10 levels",
     "\"case a in b) case a in b) case a in b) case a in b) case a in b) case a in b) c…\""
 )]
-fn scripts_that_make_the_parser_backtrack_are_answered(
+#[case::substitution_open_across_heredoc(
+    "psql <<EOF && \"$(( (1)\nDELETE FROM t;\nEOF\n".to_owned(),
+    "shell syntax error: a $( left open across a here-document",
+    "\"psql <<EOF && \"$(( (1) DELETE FROM t; EOF\""
+)]
+fn scripts_the_parser_cannot_read_safely_are_answered(
     #[case] script: String,
+    #[case] reason: &str,
     #[case] quoted: &str,
 ) {
     let policy = "no-sql-mutating-jobs";
@@ -713,7 +723,7 @@ fn scripts_that_make_the_parser_backtrack_are_answered(
     assert_eq!(
         response.message().unwrap_or_default(),
         format!(
-            "Job shop/seed: container seed: sh runs a script that could not be inspected (parse: script nests case statements and unclosed ( deeper than 10 levels): {quoted}; {OPAQUE_FIX}"
+            "Job shop/seed: container seed: sh runs a script that could not be inspected (parse: {reason}): {quoted}; {OPAQUE_FIX}"
         )
     );
 }

@@ -109,8 +109,7 @@ pub(crate) fn parse(text: &str) -> Result<ast::Program, ScriptError> {
 }
 
 /// Why a script whose substitution stays open across a here-document is not parsed.
-pub(crate) const SUBSTITUTION_OPEN_ACROSS_HEREDOC: &str =
-    "a $( substitution after a here-document operator is not closed on its line";
+pub(crate) const SUBSTITUTION_OPEN_ACROSS_HEREDOC: &str = "a $( left open across a here-document";
 
 /// Whether a `$(` (or `$((`) that follows a here-document operator on the same line is left
 /// open at the end of that line. brush-parser's tokenizer then reads the here-document's body
