@@ -121,34 +121,44 @@ pub(crate) fn parse(text: &str) -> Result<ast::Program, ScriptError> {
 /// Why a script whose substitution stays open across a here-document is not parsed.
 pub(crate) const SUBSTITUTION_OPEN_ACROSS_HEREDOC: &str = "a $( left open across a here-document";
 
-/// Whether a `$(` (or `$((`) that follows a here-document operator on the same line is left
-/// open at the end of that line. brush-parser's tokenizer then reads the here-document's body
-/// in the middle of the substitution and panics (an `unwrap` at the end of the input; found by
-/// fuzzing), which in a wasm module is a trap: such scripts are refused before tokenizing.
+/// Whether a `$(` (or `$((`) that follows a here-document operator is still open where the
+/// here-document's body would start (the first newline outside quotes after the operator).
+/// brush-parser's tokenizer then reads the body in the middle of the substitution and panics
+/// (an `unwrap` at the end of the input; found by fuzzing, also with a quote carrying the
+/// substitution onto the next lines), which in a wasm module is a trap: such scripts are
+/// refused before tokenizing.
 fn substitution_open_across_heredoc(text: &str) -> bool {
-    text.lines().any(|line| {
-        let Some(operator) = heredoc_operator(line) else {
-            return false;
-        };
-        let after = &line[operator..];
-        let Some(substitution) = after.find("$(") else {
-            return false;
-        };
-        let depth = after[substitution..]
-            .bytes()
-            .fold(0isize, |depth, byte| match byte {
-                b'(' => depth + 1,
-                b')' => depth - 1,
-                _ => depth,
-            });
-        depth > 0
-    })
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(operator) = heredoc_operator(&text[from..]).map(|at| from + at) {
+        let (mut single, mut double) = (false, false);
+        let (mut substitution, mut depth) = (false, 0isize);
+        let mut i = operator + 2;
+        while let Some(&byte) = bytes.get(i) {
+            match byte {
+                b'\\' if !single => i += 1,
+                b'\'' if !double => single = !single,
+                b'"' if !single => double = !double,
+                b'\n' if !single && !double => break,
+                b'$' if !single && bytes.get(i + 1) == Some(&b'(') => substitution = true,
+                b'(' if !single && substitution => depth += 1,
+                b')' if !single && substitution => depth -= 1,
+                _ => {}
+            }
+            i += 1;
+        }
+        if substitution && depth > 0 {
+            return true;
+        }
+        from = operator + 2;
+    }
+    false
 }
 
-/// Where the first here-document operator (`<<` or `<<-`, not the here-string `<<<`) of a line
+/// Where the first here-document operator (`<<` or `<<-`, not the here-string `<<<`) of a text
 /// is.
-fn heredoc_operator(line: &str) -> Option<usize> {
-    let bytes = line.as_bytes();
+fn heredoc_operator(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
     (0..bytes.len().saturating_sub(1)).find(|&i| {
         bytes[i] == b'<'
             && bytes[i + 1] == b'<'
@@ -1817,7 +1827,11 @@ mod tests {
     #[case::here_string("psql <<< \"$(cat <<EOF\nSELECT 1\nEOF\n)\"", false)]
     #[case::substitution_before_the_operator("x=$(cat <<EOF\nSELECT 1\nEOF\n)", false)]
     #[case::open_after_the_operator("psql <<EOF $(( (1)\nx\nEOF\n", true)]
-    #[case::open_in_quotes("psql <<-EOF \"$(x\n\tEOF\n)\"", true)]
+    #[case::closed_in_quotes_on_a_later_line("psql <<-EOF \"$(x\n\tEOF\n)\"", false)]
+    #[case::quote_carries_it_to_the_next_line("psql <<EOF \"a\nb $(( (1)\"\nEOF\n", true)]
+    #[case::single_quotes_hide_it("psql <<EOF '$(('\nEOF\n", false)]
+    #[case::escaped("psql <<EOF \\$(\nEOF\n", false)]
+    #[case::second_operator("a <<A\nA\nb <<B $( (1)\nB\n", true)]
     fn substitutions_open_across_heredocs(#[case] script: &str, #[case] open: bool) {
         assert_eq!(substitution_open_across_heredoc(script), open);
     }
