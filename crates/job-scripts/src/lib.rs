@@ -61,6 +61,7 @@ pub mod fuzzing;
 mod http;
 mod model;
 mod mongo;
+mod parser_guards;
 pub mod rule;
 mod shell;
 mod sql;

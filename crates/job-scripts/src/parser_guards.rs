@@ -1,0 +1,229 @@
+//! Inputs brush-parser cannot read safely, recognised before it sees them. Each was found by
+//! fuzzing (`fuzz/regressions/shell_script/`): on these the parser backtracks for minutes,
+//! its tokenizer panics (a trap in a wasm module), or it recurses past any stack.
+
+use brush_parser::Token;
+
+/// Deepest nesting of `case` statements plus `(` left open at the end of a script that is
+/// still parsed. On these, brush-parser's grammar can backtrack through every level in time
+/// exponential in the depth (the fuzzer found 128 bytes of `(` that took minutes; 20 nested
+/// `case` statements on one line take seconds); scripts nest a few.
+pub(crate) const MAX_BACKTRACKING_NESTING: usize = 10;
+
+/// Why a script whose substitution stays open across a here-document is not parsed.
+pub(crate) const SUBSTITUTION_OPEN_ACROSS_HEREDOC: &str = "a $( left open across a here-document";
+
+/// Whether a `$(` (or `$((`) that follows a here-document operator is still open where the
+/// here-document's body would start (the first newline outside quotes after the operator).
+/// brush-parser's tokenizer then reads the body in the middle of the substitution and panics
+/// (an `unwrap` at the end of the input; found by fuzzing, also with a quote carrying the
+/// substitution onto the next lines), which in a wasm module is a trap: such scripts are
+/// refused before tokenizing.
+pub(crate) fn substitution_open_across_heredoc(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(operator) = heredoc_operator(&text[from..]).map(|at| from + at) {
+        let (mut single, mut double) = (false, false);
+        let (mut substitution, mut depth) = (false, 0isize);
+        let mut i = operator + 2;
+        while let Some(&byte) = bytes.get(i) {
+            match byte {
+                b'\\' if !single => i += 1,
+                b'\'' if !double => single = !single,
+                b'"' if !single => double = !double,
+                b'\n' if !single && !double => break,
+                b'$' if !single && bytes.get(i + 1) == Some(&b'(') => substitution = true,
+                b'(' if !single && substitution => depth += 1,
+                b')' if !single && substitution => depth -= 1,
+                _ => {}
+            }
+            i += 1;
+        }
+        if substitution && depth > 0 {
+            return true;
+        }
+        from = operator + 2;
+    }
+    false
+}
+
+/// Where the first here-document operator (`<<` or `<<-`, not the here-string `<<<`) of a text
+/// is.
+fn heredoc_operator(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    (0..bytes.len().saturating_sub(1)).find(|&i| {
+        bytes[i] == b'<'
+            && bytes[i + 1] == b'<'
+            && bytes.get(i + 2) != Some(&b'<')
+            && (i == 0 || bytes[i - 1] != b'<')
+    })
+}
+
+/// Reserved words after which a command starts (so a `case` there opens a statement).
+const BEFORE_COMMAND: [&str; 6] = ["then", "do", "else", "elif", "{", "!"];
+
+/// The nesting on which the parser may backtrack exponentially: the deepest nesting of
+/// `case` statements plus the `(` no later `)` closes (a syntax error, which the grammar
+/// explores through every level before it gives up).
+pub(crate) fn backtracking_nesting(tokens: &[Token]) -> usize {
+    let (mut cases, mut deepest_case, mut open_parens) = (0usize, 0usize, 0usize);
+    let mut command_position = true;
+    for token in tokens {
+        match token {
+            Token::Operator(operator, _) => {
+                match operator.as_str() {
+                    "(" => open_parens += 1,
+                    ")" => open_parens = open_parens.saturating_sub(1),
+                    _ => {}
+                }
+                // After `;`, `&&`, a newline, `(` or a case pattern's `)`, a command starts.
+                command_position = true;
+            }
+            Token::Word(word, _) => {
+                if command_position {
+                    match word.as_str() {
+                        "case" => {
+                            cases += 1;
+                            deepest_case = deepest_case.max(cases);
+                        }
+                        "esac" => cases = cases.saturating_sub(1),
+                        _ => {}
+                    }
+                }
+                command_position = BEFORE_COMMAND.contains(&word.as_str());
+            }
+        }
+    }
+    deepest_case + open_parens
+}
+
+/// Whether a word or heredoc body nests `(` deeper than [`MAX_BACKTRACKING_NESTING`]: brush's
+/// word parser parses the script of a `$(…)` itself, with the same exponential backtracking on
+/// `(` left open (the fuzzer found a heredoc body that took minutes). Such words stay unknown.
+pub(crate) fn parens_too_deep(text: &str) -> bool {
+    let mut depth = 0usize;
+    for byte in text.bytes() {
+        match byte {
+            b'(' => {
+                depth += 1;
+                if depth > MAX_BACKTRACKING_NESTING {
+                    return true;
+                }
+            }
+            b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// An upper bound of the nesting depth: brackets and block keywords, quotes ignored.
+pub(crate) fn nesting_estimate(text: &str) -> usize {
+    let mut depth = 0usize;
+    let mut max = 0usize;
+    let mut word = String::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            if word.len() < 8 {
+                word.push(c);
+            }
+            continue;
+        }
+        match word.as_str() {
+            "if" | "case" | "for" | "while" | "until" | "select" => depth += 1,
+            "fi" | "esac" | "done" => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        word.clear();
+        match c {
+            '(' | '{' | '[' | '`' => depth += 1,
+            ')' | '}' | ']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        max = max.max(depth);
+    }
+    max
+}
+
+/// Digit runs the parser would `unwrap()` into an `i32`/`usize`: a file descriptor before a
+/// redirection (`99999999999>x`) or a directory-stack index after a tilde (`~+99999999999`).
+pub(crate) fn has_oversized_number(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i - start < 10 {
+            continue;
+        }
+        let before = start.checked_sub(1).map(|j| bytes[j]);
+        let before2 = start.checked_sub(2).map(|j| bytes[j]);
+        let after_tilde =
+            before == Some(b'~') || (matches!(before, Some(b'+' | b'-')) && before2 == Some(b'~'));
+        let redirect = matches!(bytes.get(i), Some(b'<' | b'>'));
+        if after_tilde || redirect {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+
+    use super::*;
+
+    #[rstest]
+    #[case::closed_on_its_line("cat <<EOF | psql \"$(url)\"\nSELECT 1\nEOF\n", false)]
+    #[case::here_string("psql <<< \"$(cat <<EOF\nSELECT 1\nEOF\n)\"", false)]
+    #[case::substitution_before_the_operator("x=$(cat <<EOF\nSELECT 1\nEOF\n)", false)]
+    #[case::open_after_the_operator("psql <<EOF $(( (1)\nx\nEOF\n", true)]
+    #[case::closed_in_quotes_on_a_later_line("psql <<-EOF \"$(x\n\tEOF\n)\"", false)]
+    #[case::quote_carries_it_to_the_next_line("psql <<EOF \"a\nb $(( (1)\"\nEOF\n", true)]
+    #[case::single_quotes_hide_it("psql <<EOF '$(('\nEOF\n", false)]
+    #[case::escaped("psql <<EOF \\$(\nEOF\n", false)]
+    #[case::second_operator("a <<A\nA\nb <<B $( (1)\nB\n", true)]
+    fn substitutions_open_across_heredocs(#[case] script: &str, #[case] open: bool) {
+        assert_eq!(substitution_open_across_heredoc(script), open);
+    }
+
+    fn tokens(script: &str) -> Vec<Token> {
+        brush_parser::uncached_tokenize_str(
+            script,
+            &brush_parser::ParserOptions::default().tokenizer_options(),
+        )
+        .expect("tokenizes")
+    }
+
+    #[rstest]
+    #[case::plain("psql -c 'SELECT 1'; echo done", 0)]
+    #[case::balanced_subshells("( ( a ) ); f() ( b ); x=(1 2); diff <(a) <(b)", 0)]
+    #[case::unclosed_subshells("( ( ( a )", 2)]
+    #[case::case_patterns_close_nothing("case $1 in a) x;; (b) y;; esac; ( z", 2)]
+    #[case::nested_cases("case a in b) case c in d) x;; esac;; esac", 2)]
+    #[case::case_after_keyword("if t; then case a in b) x;; esac; fi", 1)]
+    #[case::case_as_an_argument("echo case; echo case; echo case", 0)]
+    #[case::sequential_cases("case a in b) x;; esac\ncase c in d) y;; esac", 1)]
+    fn backtracking_nesting_counts_cases_and_unclosed_subshells(
+        #[case] script: &str,
+        #[case] nesting: usize,
+    ) {
+        assert_eq!(backtracking_nesting(&tokens(script)), nesting);
+    }
+
+    #[rstest]
+    #[case::arithmetic("$(( (a + (b * (c - 1))) / 2 ))", false)]
+    #[case::closed_deep(&format!("{}x{}", "(".repeat(11), ")".repeat(11)), true)]
+    #[case::open(&"( ".repeat(11), true)]
+    #[case::at_the_limit(&"( ".repeat(10), false)]
+    fn paren_depth_of_words(#[case] text: &str, #[case] too_deep: bool) {
+        assert_eq!(parens_too_deep(text), too_deep);
+    }
+}
