@@ -97,22 +97,51 @@ pub(crate) fn backtracking_nesting(tokens: &[Token]) -> usize {
     deepest_case + open_parens
 }
 
-/// Whether a word or heredoc body nests `(` deeper than [`MAX_BACKTRACKING_NESTING`]: brush's
-/// word parser parses the script of a `$(…)` itself, with the same exponential backtracking on
-/// `(` left open (the fuzzer found a heredoc body that took minutes). Such words stay unknown.
-pub(crate) fn parens_too_deep(text: &str) -> bool {
-    let mut depth = 0usize;
-    for byte in text.bytes() {
+/// Whether a word or a here-document body nests expansions, parentheses and quotes (`$(`,
+/// `$((`, `${`, `$[`, `"`, `` ` ``) deeper than [`MAX_BACKTRACKING_NESTING`], counting what is
+/// left open. brush's word parser tries each reading of these in turn (arithmetic or command
+/// substitution, quoted or not) and parses the script of a `$(…)` itself, in time exponential
+/// in their nesting: the fuzzer found a here-document body that took minutes, and one of 300
+/// bytes that took 6 s. Such words stay unknown. Single quotes quote in a word, not in a
+/// here-document body.
+pub(crate) fn word_nesting_too_deep(text: &str, heredoc_body: bool) -> bool {
+    let bytes = text.as_bytes();
+    // The closing byte of each construct still open, innermost last.
+    let mut open: Vec<u8> = Vec::new();
+    let mut i = 0;
+    while let Some(&byte) = bytes.get(i) {
         match byte {
-            b'(' => {
-                depth += 1;
-                if depth > MAX_BACKTRACKING_NESTING {
-                    return true;
+            b'\\' => i += 1,
+            b'\'' if !heredoc_body && open.last() != Some(&b'"') => {
+                i += bytes[i + 1..]
+                    .iter()
+                    .position(|&b| b == b'\'')
+                    .map_or(bytes.len(), |end| end + 1);
+            }
+            b'"' | b'`' if open.last() == Some(&byte) => {
+                open.pop();
+            }
+            b'"' | b'`' => open.push(byte),
+            b'$' if bytes.get(i + 1) == Some(&b'{') => {
+                open.push(b'}');
+                i += 1;
+            }
+            b'$' if bytes.get(i + 1) == Some(&b'[') => {
+                open.push(b']');
+                i += 1;
+            }
+            b'(' => open.push(b')'),
+            b')' | b'}' | b']' => {
+                if let Some(at) = open.iter().rposition(|&closing| closing == byte) {
+                    open.truncate(at);
                 }
             }
-            b')' => depth = depth.saturating_sub(1),
             _ => {}
         }
+        if open.len() > MAX_BACKTRACKING_NESTING {
+            return true;
+        }
+        i += 1;
     }
     false
 }
@@ -219,11 +248,18 @@ mod tests {
     }
 
     #[rstest]
-    #[case::arithmetic("$(( (a + (b * (c - 1))) / 2 ))", false)]
-    #[case::closed_deep(&format!("{}x{}", "(".repeat(11), ")".repeat(11)), true)]
-    #[case::open(&"( ".repeat(11), true)]
-    #[case::at_the_limit(&"( ".repeat(10), false)]
-    fn paren_depth_of_words(#[case] text: &str, #[case] too_deep: bool) {
-        assert_eq!(parens_too_deep(text), too_deep);
+    #[case::arithmetic("$(( (a + (b * (c - 1))) / 2 ))", false, false)]
+    #[case::closed_deep(&format!("{}x{}", "(".repeat(11), ")".repeat(11)), false, true)]
+    #[case::open(&"( ".repeat(11), false, true)]
+    #[case::at_the_limit(&"( ".repeat(10), false, false)]
+    #[case::variables(
+        "INSERT INTO t VALUES ('${A}', \"${B}\", $(date), `id`, $[1+2])",
+        true,
+        false
+    )]
+    #[case::quoted_sql_parens(&format!("'SELECT {}1{}'", "(".repeat(12), ")".repeat(12)), false, false)]
+    #[case::apostrophes_in_a_body(&format!("it's {}", "\"$(( ".repeat(4)), true, true)]
+    fn nesting_of_words(#[case] text: &str, #[case] heredoc_body: bool, #[case] too_deep: bool) {
+        assert_eq!(word_nesting_too_deep(text, heredoc_body), too_deep);
     }
 }

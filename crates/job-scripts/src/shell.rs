@@ -15,7 +15,8 @@ use brush_parser::word::{self, Parameter, ParameterExpr, SpecialParameter, WordP
 use crate::model::Resolution;
 use crate::parser_guards::{
     MAX_BACKTRACKING_NESTING, SUBSTITUTION_OPEN_ACROSS_HEREDOC, backtracking_nesting,
-    has_oversized_number, nesting_estimate, parens_too_deep, substitution_open_across_heredoc,
+    has_oversized_number, nesting_estimate, substitution_open_across_heredoc,
+    word_nesting_too_deep,
 };
 use crate::text::{Field, MAX_VALUE_BYTES, basename, normalize_path, shorten};
 
@@ -1003,7 +1004,7 @@ impl<'s, S: Sink + ?Sized> Walker<'s, S> {
 
     /// Expands a heredoc body (`$VAR`, `${VAR}`, `$(…)`, backslash escapes).
     fn expand_heredoc(&mut self, body: &str) -> Field {
-        if has_oversized_number(body) || parens_too_deep(body) {
+        if has_oversized_number(body) || word_nesting_too_deep(body, true) {
             return Field::unknown(body);
         }
         let Ok(pieces) = word::parse_heredoc(body, &parser_options()) else {
@@ -1215,7 +1216,8 @@ fn is_plain_word(raw: &str) -> bool {
 /// Parses a word, or `None` when it cannot be (or must not be, see
 /// [`has_oversized_number`]).
 fn word_pieces(raw: &str) -> Option<Vec<word::WordPieceWithSource>> {
-    if raw.len() > MAX_VALUE_BYTES || has_oversized_number(raw) || parens_too_deep(raw) {
+    if raw.len() > MAX_VALUE_BYTES || has_oversized_number(raw) || word_nesting_too_deep(raw, false)
+    {
         return None;
     }
     word::parse(raw, &parser_options()).ok()
