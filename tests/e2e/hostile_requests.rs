@@ -642,6 +642,26 @@ fn a_script_in_a_secret_is_opaque_and_never_fetched() {
     );
 }
 
+/// The Job `shop/seed`, one container `seed` (postgres:16) running `command` with `env`,
+/// through the built no-sql-mutating-jobs policy.
+fn validate_seed_job(command: Value, env: Value) -> AdmissionResponse {
+    let policy = "no-sql-mutating-jobs";
+    let job = json!({
+        "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "seed", "namespace": "shop"},
+        "spec": {"template": {"spec": {"containers": [{
+            "name": "seed", "image": "postgres:16", "command": command, "env": env}]}}}
+    });
+    Policy::with_context(policy, context(policy)).validate(
+        request(
+            ("batch/v1", "Job", "jobs", true),
+            "CREATE",
+            job,
+            Value::Null,
+        ),
+        settings(policy),
+    )
+}
+
 /// No message quotes the value of a secret-looking variable a command expands: it shows the
 /// variable. Through the built policy, with values short and long.
 #[rstest]
@@ -651,23 +671,11 @@ fn a_script_in_a_secret_is_opaque_and_never_fetched() {
 #[case::heredoc(json!(["bash", "-c", "psql <<EOF\nUPDATE tokens SET value = '$API_TOKEN';\nEOF"]), "\"UPDATE tokens SET value = '$API_TOKEN'\"")]
 #[case::secret_key(json!(["sh", "-c", "mysql -e \"UPDATE users SET password = '$MYSQL_ROOT_PASSWORD'\""]), "\"UPDATE users SET password = '$MYSQL_ROOT_PASSWORD'\"")]
 fn secret_values_are_never_quoted(#[case] command: Value, #[case] quoted: &str) {
-    let policy = "no-sql-mutating-jobs";
-    let job = json!({
-        "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "seed", "namespace": "shop"},
-        "spec": {"template": {"spec": {"containers": [{
-            "name": "seed", "image": "postgres:16", "command": command,
-            "env": [{"name": "DB_PASSWORD", "value": "pw1"},
-                    {"name": "API_TOKEN", "value": "tok-8f1c2a"},
-                    {"name": "MYSQL_ROOT_PASSWORD", "value": "hunter2-prod"}]}]}}}
-    });
-    let response = Policy::with_context(policy, context(policy)).validate(
-        request(
-            ("batch/v1", "Job", "jobs", true),
-            "CREATE",
-            job,
-            Value::Null,
-        ),
-        settings(policy),
+    let response = validate_seed_job(
+        command,
+        json!([{"name": "DB_PASSWORD", "value": "pw1"},
+               {"name": "API_TOKEN", "value": "tok-8f1c2a"},
+               {"name": "MYSQL_ROOT_PASSWORD", "value": "hunter2-prod"}]),
     );
     assert!(!response.allowed);
     let message = response.message().unwrap_or_default();
@@ -703,21 +711,7 @@ fn scripts_the_parser_cannot_read_safely_are_answered(
     #[case] reason: &str,
     #[case] quoted: &str,
 ) {
-    let policy = "no-sql-mutating-jobs";
-    let job = json!({
-        "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "seed", "namespace": "shop"},
-        "spec": {"template": {"spec": {"containers": [{
-            "name": "seed", "image": "postgres:16", "command": ["bash", "-c", script]}]}}}
-    });
-    let response = Policy::with_context(policy, context(policy)).validate(
-        request(
-            ("batch/v1", "Job", "jobs", true),
-            "CREATE",
-            job,
-            Value::Null,
-        ),
-        settings(policy),
-    );
+    let response = validate_seed_job(json!(["bash", "-c", script]), json!([]));
     assert!(!response.allowed);
     assert_eq!(response.code(), None);
     assert_eq!(
