@@ -122,6 +122,10 @@ pub(crate) fn word_nesting_too_deep(text: &str, heredoc_body: bool) -> bool {
                 open.pop();
             }
             b'"' | b'`' => open.push(byte),
+            b'$' if bytes.get(i + 1) == Some(&b'(') => {
+                open.push(b')');
+                i += 1;
+            }
             b'$' if bytes.get(i + 1) == Some(&b'{') => {
                 open.push(b'}');
                 i += 1;
@@ -130,6 +134,8 @@ pub(crate) fn word_nesting_too_deep(text: &str, heredoc_body: bool) -> bool {
                 open.push(b']');
                 i += 1;
             }
+            // Between double quotes, brackets are text.
+            b'(' | b')' | b'}' | b']' if open.last() == Some(&b'"') => {}
             b'(' => open.push(b')'),
             b')' | b'}' | b']' => {
                 if let Some(at) = open.iter().rposition(|&closing| closing == byte) {
@@ -258,6 +264,8 @@ mod tests {
         false
     )]
     #[case::quoted_sql_parens(&format!("'SELECT {}1{}'", "(".repeat(12), ")".repeat(12)), false, false)]
+    #[case::brackets_in_double_quotes("\"(((((((((((\" \"a)\"", false, false)]
+    #[case::quoted_brackets_do_not_close(&"\"$((\"a)b)\"${\"c\n".repeat(3), true, true)]
     #[case::apostrophes_in_a_body(&format!("it's {}", "\"$(( ".repeat(4)), true, true)]
     fn nesting_of_words(#[case] text: &str, #[case] heredoc_body: bool, #[case] too_deep: bool) {
         assert_eq!(word_nesting_too_deep(text, heredoc_body), too_deep);
