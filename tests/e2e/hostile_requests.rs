@@ -703,7 +703,7 @@ fn secret_values_are_never_quoted(#[case] command: Value, #[case] quoted: &str) 
 )]
 #[case::substitution_open_across_heredoc(
     "psql <<EOF && \"$(( (1)\nDELETE FROM t;\nEOF\n".to_owned(),
-    "shell syntax error: a $( left open across a here-document",
+    "shell syntax error: a $( or $[ left open across a here-document",
     "\"psql <<EOF && \"$(( (1) DELETE FROM t; EOF\""
 )]
 fn scripts_the_parser_cannot_read_safely_are_answered(

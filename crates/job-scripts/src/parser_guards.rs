@@ -11,9 +11,10 @@ use brush_parser::Token;
 pub(crate) const MAX_BACKTRACKING_NESTING: usize = 10;
 
 /// Why a script whose substitution stays open across a here-document is not parsed.
-pub(crate) const SUBSTITUTION_OPEN_ACROSS_HEREDOC: &str = "a $( left open across a here-document";
+pub(crate) const SUBSTITUTION_OPEN_ACROSS_HEREDOC: &str =
+    "a $( or $[ left open across a here-document";
 
-/// Whether a `$(` (or `$((`) that follows a here-document operator is still open where the
+/// Whether a `$(`, `$((` or `$[` that follows a here-document operator is still open where the
 /// here-document's body would start (the first newline outside quotes after the operator).
 /// brush-parser's tokenizer then reads the body in the middle of the substitution and panics
 /// (an `unwrap` at the end of the input; found by fuzzing, also with a quote carrying the
@@ -25,6 +26,7 @@ pub(crate) fn substitution_open_across_heredoc(text: &str) -> bool {
     while let Some(operator) = heredoc_operator(&text[from..]).map(|at| from + at) {
         let (mut single, mut double) = (false, false);
         let (mut substitution, mut depth) = (false, 0isize);
+        let (mut arithmetic, mut brackets) = (false, 0isize);
         let mut i = operator + 2;
         while let Some(&byte) = bytes.get(i) {
             match byte {
@@ -33,13 +35,16 @@ pub(crate) fn substitution_open_across_heredoc(text: &str) -> bool {
                 b'"' if !single => double = !double,
                 b'\n' if !single && !double => break,
                 b'$' if !single && bytes.get(i + 1) == Some(&b'(') => substitution = true,
+                b'$' if !single && bytes.get(i + 1) == Some(&b'[') => arithmetic = true,
+                b'[' if !single && arithmetic => brackets += 1,
+                b']' if !single && arithmetic => brackets -= 1,
                 b'(' if !single && substitution => depth += 1,
                 b')' if !single && substitution => depth -= 1,
                 _ => {}
             }
             i += 1;
         }
-        if substitution && depth > 0 {
+        if (substitution && depth > 0) || (arithmetic && brackets > 0) {
             return true;
         }
         from = operator + 2;
@@ -224,6 +229,8 @@ mod tests {
     #[case::quote_carries_it_to_the_next_line("psql <<EOF \"a\nb $(( (1)\"\nEOF\n", true)]
     #[case::single_quotes_hide_it("psql <<EOF '$(('\nEOF\n", false)]
     #[case::escaped("psql <<EOF \\$(\nEOF\n", false)]
+    #[case::legacy_arithmetic("psql <<EOF $[ [1]\nEOF\n", true)]
+    #[case::legacy_arithmetic_closed("psql <<EOF $[1]\nEOF\n", false)]
     #[case::second_operator("a <<A\nA\nb <<B $( (1)\nB\n", true)]
     fn substitutions_open_across_heredocs(#[case] script: &str, #[case] open: bool) {
         assert_eq!(substitution_open_across_heredoc(script), open);
