@@ -19,8 +19,20 @@ pub(crate) const SUBSTITUTION_OPEN_ACROSS_HEREDOC: &str =
 /// brush-parser's tokenizer then reads the body in the middle of the substitution and panics
 /// (an `unwrap` at the end of the input; found by fuzzing, also with a quote carrying the
 /// substitution onto the next lines), which in a wasm module is a trap: such scripts are
-/// refused before tokenizing.
+/// refused before tokenizing, and so are scripts that leave one open to their end around a
+/// here-document.
 pub(crate) fn substitution_open_across_heredoc(text: &str) -> bool {
+    if heredoc_operator(text).is_none() {
+        return false;
+    }
+    // A here-document inside a `$(` or `$[` that the text never closes: the same panic, at
+    // the end of the input (a syntax error either way).
+    if open_constructs(text, false, usize::MAX)
+        .iter()
+        .any(|closing| matches!(*closing, SUBSTITUTION | b']'))
+    {
+        return true;
+    }
     let bytes = text.as_bytes();
     let mut from = 0;
     while let Some(operator) = heredoc_operator(&text[from..]).map(|at| from + at) {
@@ -110,8 +122,17 @@ pub(crate) fn backtracking_nesting(tokens: &[Token]) -> usize {
 /// bytes that took 6 s. Such words stay unknown. Single quotes quote in a word, not in a
 /// here-document body.
 pub(crate) fn word_nesting_too_deep(text: &str, heredoc_body: bool) -> bool {
+    open_constructs(text, heredoc_body, MAX_BACKTRACKING_NESTING).len() > MAX_BACKTRACKING_NESTING
+}
+
+/// What [`open_constructs`] records for an open `$(` (a `(` records the `)` that closes it).
+const SUBSTITUTION: u8 = b'$';
+
+/// The constructs (expansions, brackets, quotes) still open at the end of a text, as their
+/// closing bytes ([`SUBSTITUTION`] for `$(`), innermost last; the scan stops early once more
+/// than `limit` are open.
+fn open_constructs(text: &str, heredoc_body: bool, limit: usize) -> Vec<u8> {
     let bytes = text.as_bytes();
-    // The closing byte of each construct still open, innermost last.
     let mut open: Vec<u8> = Vec::new();
     let mut i = 0;
     while let Some(&byte) = bytes.get(i) {
@@ -128,7 +149,7 @@ pub(crate) fn word_nesting_too_deep(text: &str, heredoc_body: bool) -> bool {
             }
             b'"' | b'`' => open.push(byte),
             b'$' if bytes.get(i + 1) == Some(&b'(') => {
-                open.push(b')');
+                open.push(SUBSTITUTION);
                 i += 1;
             }
             b'$' if bytes.get(i + 1) == Some(&b'{') => {
@@ -143,18 +164,19 @@ pub(crate) fn word_nesting_too_deep(text: &str, heredoc_body: bool) -> bool {
             b'(' | b')' | b'}' | b']' if open.last() == Some(&b'"') => {}
             b'(' => open.push(b')'),
             b')' | b'}' | b']' => {
-                if let Some(at) = open.iter().rposition(|&closing| closing == byte) {
+                let closes = |open: u8| open == byte || (byte == b')' && open == SUBSTITUTION);
+                if let Some(at) = open.iter().rposition(|&open| closes(open)) {
                     open.truncate(at);
                 }
             }
             _ => {}
         }
-        if open.len() > MAX_BACKTRACKING_NESTING {
-            return true;
+        if open.len() > limit {
+            break;
         }
         i += 1;
     }
-    false
+    open
 }
 
 /// An upper bound of the nesting depth: brackets and block keywords, quotes ignored.
@@ -228,9 +250,12 @@ mod tests {
     #[case::closed_in_quotes_on_a_later_line("psql <<-EOF \"$(x\n\tEOF\n)\"", false)]
     #[case::quote_carries_it_to_the_next_line("psql <<EOF \"a\nb $(( (1)\"\nEOF\n", true)]
     #[case::single_quotes_hide_it("psql <<EOF '$(('\nEOF\n", false)]
-    #[case::escaped("psql <<EOF \\$(\nEOF\n", false)]
+    #[case::escaped("psql <<EOF \\$\\(\nEOF\n", false)]
+    #[case::unmatched_bracket_in_a_body("cat <<EOF\nNote (see the docs\nEOF\n", false)]
     #[case::legacy_arithmetic("psql <<EOF $[ [1]\nEOF\n", true)]
     #[case::legacy_arithmetic_closed("psql <<EOF $[1]\nEOF\n", false)]
+    #[case::heredoc_inside_an_unclosed_substitution("$($(a=$(b << <U\n", true)]
+    #[case::heredoc_inside_a_closed_substitution("x=$(cat <<EOF\nSELECT 1\nEOF\n)\n", false)]
     #[case::second_operator("a <<A\nA\nb <<B $( (1)\nB\n", true)]
     fn substitutions_open_across_heredocs(#[case] script: &str, #[case] open: bool) {
         assert_eq!(substitution_open_across_heredoc(script), open);

@@ -1676,7 +1676,7 @@ mod tests {
     }
 
     #[rstest]
-    #[case::heredoc(&format!("psql <<EOF\n$({}x\nEOF", "( ".repeat(MAX_BACKTRACKING_NESTING + 1)))]
+    #[case::heredoc(&format!("psql <<EOF\n$({}x{})\nEOF", "( ".repeat(MAX_BACKTRACKING_NESTING), " )".repeat(MAX_BACKTRACKING_NESTING)))]
     #[case::word(&format!("echo \"$({}x{})\"", "( ".repeat(MAX_BACKTRACKING_NESTING), " )".repeat(MAX_BACKTRACKING_NESTING)))]
     fn words_nesting_parens_too_deep_stay_unknown(#[case] script: &str) {
         let rec = walk_with(script, &[], &[]);
