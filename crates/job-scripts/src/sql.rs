@@ -145,12 +145,8 @@ fn classify_raw(raw: &RawStatement, dialect: Dialect, parser: &dyn SqlDialect) -
         return Some(OP_GEXEC.to_owned());
     }
     let first = first_keyword(&raw.keywords)?.to_ascii_uppercase();
-    let verdict = match foregone(raw, &first) {
-        Some(Foregone::Read) => None,
-        Some(Foregone::Write) => Some(operation_name(&keywords(&raw.keywords))),
-        None => {
-            return parsed_or_fallback(raw, dialect, parser, &keywords(&raw.keywords));
-        }
+    let Some(verdict) = foregone_verdict(raw, &first) else {
+        return parsed_or_fallback(raw, dialect, parser, &keywords(&raw.keywords));
     };
     // Debug builds (every test of the crate and of the policy) check it against the parser.
     debug_assert_eq!(
@@ -160,6 +156,14 @@ fn classify_raw(raw: &RawStatement, dialect: Dialect, parser: &dyn SqlDialect) -
         raw.display
     );
     verdict
+}
+
+/// The verdict of a statement [`foregone`] judges, `None` when the parser must decide.
+fn foregone_verdict(raw: &RawStatement, first: &str) -> Option<Option<String>> {
+    Some(match foregone(raw, first)? {
+        Foregone::Read => None,
+        Foregone::Write => Some(operation_name(&keywords(&raw.keywords))),
+    })
 }
 
 /// A classification the parser cannot change.
@@ -247,10 +251,8 @@ pub(crate) fn assert_foregone_agrees(sql: &str, dialect: Dialect) {
         if raw.meta_write.is_some() || raw.gexec || words.is_empty() {
             continue;
         }
-        let verdict = match foregone(&raw, &words[0]) {
-            Some(Foregone::Read) => None,
-            Some(Foregone::Write) => Some(operation_name(&words)),
-            None => continue,
+        let Some(verdict) = foregone_verdict(&raw, &words[0]) else {
+            continue;
         };
         let full = parsed_or_fallback(&raw, dialect, parser.as_ref(), &words);
         assert_eq!(verdict, full, "{dialect:?}: {:?}", raw.display);
