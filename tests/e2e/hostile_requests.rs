@@ -721,3 +721,23 @@ fn scripts_the_parser_cannot_read_safely_are_answered(
         )
     );
 }
+
+/// A here-document body whose array subscripts brush's word parser would try every reading of
+/// (six `${A[x}` left open took 17 s natively; found by fuzzing) is not expanded: the SQL it
+/// feeds is answered at once as input that could not be inspected, not cut off by the deadline.
+#[test]
+fn heredoc_bodies_with_subscripts_left_open_are_answered() {
+    let body = "DELETE FROM t WHERE id = '${IDS[x}';\n".repeat(6);
+    let response = validate_seed_job(
+        json!(["bash", "-c", format!("psql <<EOF\n{body}EOF\n")]),
+        json!([]),
+    );
+    assert!(!response.allowed);
+    assert_eq!(response.code(), None);
+    assert_eq!(
+        response.message().unwrap_or_default(),
+        format!(
+            "Job shop/seed: container seed: psql runs a script that could not be inspected (variable: heredoc): \"psql\"; {OPAQUE_FIX}"
+        )
+    );
+}

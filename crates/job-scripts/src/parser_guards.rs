@@ -121,8 +121,69 @@ pub(crate) fn backtracking_nesting(tokens: &[Token]) -> usize {
 /// in their nesting: the fuzzer found a here-document body that took minutes, and one of 300
 /// bytes that took 6 s. Such words stay unknown. Single quotes quote in a word, not in a
 /// here-document body.
+///
+/// An array subscript the parser cannot settle at once (see [`is_complex_subscript`]) costs
+/// [`COMPLEX_SUBSCRIPT_WEIGHT`] levels of that nesting: one allows half the depth, two none.
 pub(crate) fn word_nesting_too_deep(text: &str, heredoc_body: bool) -> bool {
-    open_constructs(text, heredoc_body, MAX_BACKTRACKING_NESTING).len() > MAX_BACKTRACKING_NESTING
+    let subscripts = COMPLEX_SUBSCRIPT_WEIGHT.saturating_mul(complex_subscripts(text));
+    let Some(budget) = MAX_BACKTRACKING_NESTING.checked_sub(subscripts) else {
+        return true;
+    };
+    open_constructs(text, heredoc_body, budget).len() > budget
+}
+
+/// How many levels of nesting one complex array subscript costs. Each multiplies the word
+/// parser's time by 40 to 1,000 (`${A[x}` six times in a row took 17 s, `${A[$((x]}` four
+/// times 10 s), a level of nesting by about 2.
+const COMPLEX_SUBSCRIPT_WEIGHT: usize = 5;
+
+/// The array subscripts (`${NAME[`, `${!NAME[`, `${#NAME[`) of a text that are complex.
+fn complex_subscripts(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    (0..bytes.len())
+        .filter(|&i| bytes[i] == b'$' && bytes.get(i + 1) == Some(&b'{'))
+        .filter_map(|i| subscript_after(&bytes[i + 2..]))
+        .filter(|subscript| is_complex_subscript(subscript))
+        .count()
+}
+
+/// What follows the `[` of a parameter expansion's array subscript, given the bytes after its
+/// `${`; `None` when the expansion has no subscript.
+fn subscript_after(expansion: &[u8]) -> Option<&[u8]> {
+    let name = match expansion.first() {
+        Some(b'!' | b'#') => &expansion[1..],
+        _ => expansion,
+    };
+    if !name
+        .first()
+        .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+    {
+        return None;
+    }
+    let length = name
+        .iter()
+        .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))?;
+    (name[length] == b'[').then(|| &name[length + 1..])
+}
+
+/// Whether a subscript (the bytes after its `[`) is left open (no `]` before the expansion's
+/// `}`) or holds quotes, escapes, brackets or an expansion other than `$NAME`. brush's word
+/// parser tries every reading of such a subscript against all that follows, in time
+/// exponential in their number (found by fuzzing: here-document bodies that took minutes). A
+/// subscript like `@`, `0`, `i + 1` or `$i` is read at once.
+fn is_complex_subscript(subscript: &[u8]) -> bool {
+    let Some(end) = subscript.iter().position(|b| matches!(b, b']' | b'}')) else {
+        return true;
+    };
+    let inside = &subscript[..end];
+    subscript[end] == b'}'
+        || inside.iter().enumerate().any(|(i, &byte)| match byte {
+            b'$' => !inside
+                .get(i + 1)
+                .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_'),
+            b'"' | b'\'' | b'`' | b'\\' | b'(' | b'{' | b'[' => true,
+            _ => false,
+        })
 }
 
 /// What [`open_constructs`] records for an open `$(` (a `(` records the `)` that closes it).
@@ -299,6 +360,17 @@ mod tests {
     #[case::brackets_in_double_quotes("\"(((((((((((\" \"a)\"", false, false)]
     #[case::quoted_brackets_do_not_close(&"\"$((\"a)b)\"${\"c\n".repeat(3), true, true)]
     #[case::apostrophes_in_a_body(&format!("it's {}", "\"$(( ".repeat(4)), true, true)]
+    #[case::simple_subscripts(
+        "${A[@]} ${#A[*]} ${!A[@]} ${A[0]} ${A[i + 1]} ${A[$i]}",
+        false,
+        false
+    )]
+    #[case::one_complex_subscript("${A[$((i + 1))]} ${MAP[key]:-x} $(date)", false, false)]
+    #[case::two_complex_subscripts("${A[$((i + 1))]} ${MAP[\"key\"]}", false, true)]
+    #[case::unclosed_subscripts("${A[x}${A[x}", true, true)]
+    #[case::unclosed_subscript_and_nesting(&format!("${{!A[x}}{}", "\"$(".repeat(3)), true, true)]
+    #[case::nested_subscripts("${A[${A[${A[x]}]}]}", false, true)]
+    #[case::subscript_of_a_positional_parameter("${1[x}${1[x}${1[x}", false, false)]
     fn nesting_of_words(#[case] text: &str, #[case] heredoc_body: bool, #[case] too_deep: bool) {
         assert_eq!(word_nesting_too_deep(text, heredoc_body), too_deep);
     }
