@@ -688,8 +688,9 @@ fn secret_values_are_never_quoted(#[case] command: Value, #[case] quoted: &str) 
 /// Scripts the shell parser cannot read safely, found by fuzzing, are refused before parsing
 /// and answered at once through the built policy as scripts that could not be inspected: on
 /// deep `case` and unclosed `(` nesting it backtracks exponentially (128 bytes of `(` took
-/// minutes, which the deadline would cut off with a 500), and its tokenizer panics (a trap) on
-/// a `$(` left open across a here-document.
+/// minutes, which the deadline would cut off with a 500) and on array subscripts left open in
+/// a word it tries as an assignment (`u[${A[x}${A[x}…`, 0.1 s for four, 40 times more for each
+/// further one), and its tokenizer panics (a trap) on a `$(` left open across a here-document.
 #[rstest]
 #[case::unclosed_subshells(
     format!("{}psql -c 'DELETE FROM t'", "( ".repeat(24)),
@@ -705,6 +706,11 @@ fn secret_values_are_never_quoted(#[case] command: Value, #[case] quoted: &str) 
     "psql <<EOF && \"$(( (1)\nDELETE FROM t;\nEOF\n".to_owned(),
     "shell syntax error: a $( or $[ left open across a here-document",
     "\"psql <<EOF && \"$(( (1) DELETE FROM t; EOF\""
+)]
+#[case::array_subscripts_left_open(
+    format!("psql -c 'DELETE FROM t' u[{}", "${A[x}".repeat(6)),
+    "script has a word NAME[… nested deeper than 10 levels",
+    "\"psql -c 'DELETE FROM t' u[${A[x}${A[x}${A[x}${A[x}${A[x}${A[x}\""
 )]
 fn scripts_the_parser_cannot_read_safely_are_answered(
     #[case] script: String,

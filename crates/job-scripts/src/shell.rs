@@ -14,8 +14,8 @@ use brush_parser::word::{self, Parameter, ParameterExpr, SpecialParameter, WordP
 
 use crate::model::Resolution;
 use crate::parser_guards::{
-    MAX_BACKTRACKING_NESTING, SUBSTITUTION_OPEN_ACROSS_HEREDOC, backtracking_nesting,
-    has_oversized_number, nesting_estimate, substitution_open_across_heredoc,
+    MAX_BACKTRACKING_NESTING, SUBSTITUTION_OPEN_ACROSS_HEREDOC, array_assignment_too_deep,
+    backtracking_nesting, has_oversized_number, nesting_estimate, substitution_open_across_heredoc,
     word_nesting_too_deep,
 };
 use crate::text::{Field, MAX_VALUE_BYTES, basename, normalize_path, shorten};
@@ -57,6 +57,9 @@ pub(crate) enum ScriptError {
     TooDeep,
     /// Nests `case` statements and unclosed `(` deeper than [`MAX_BACKTRACKING_NESTING`].
     Backtracking,
+    /// Has an array-element assignment word nested too deep for the parser
+    /// ([`array_assignment_too_deep`]).
+    ArrayAssignmentTooDeep,
     /// Contains numbers the parser cannot represent.
     Unsupported,
     /// A syntax error.
@@ -71,6 +74,10 @@ impl fmt::Display for ScriptError {
             Self::Backtracking => write!(
                 f,
                 "script nests case statements and unclosed ( deeper than {MAX_BACKTRACKING_NESTING} levels"
+            ),
+            Self::ArrayAssignmentTooDeep => write!(
+                f,
+                "script has a word NAME[… nested deeper than {MAX_BACKTRACKING_NESTING} levels"
             ),
             Self::Unsupported => f.write_str("script has numbers too large to parse"),
             Self::Syntax(e) => write!(f, "shell syntax error: {e}"),
@@ -113,6 +120,9 @@ pub(crate) fn parse(text: &str) -> Result<ast::Program, ScriptError> {
         .map_err(syntax_error)?;
     if backtracking_nesting(&tokens) > MAX_BACKTRACKING_NESTING {
         return Err(ScriptError::Backtracking);
+    }
+    if array_assignment_too_deep(&tokens) {
+        return Err(ScriptError::ArrayAssignmentTooDeep);
     }
     brush_parser::parse_tokens(&tokens, &options).map_err(syntax_error)
 }
@@ -355,7 +365,10 @@ impl<'s, S: Sink + ?Sized> Walker<'s, S> {
             Err(e) => {
                 if matches!(
                     e,
-                    ScriptError::TooLarge | ScriptError::TooDeep | ScriptError::Backtracking
+                    ScriptError::TooLarge
+                        | ScriptError::TooDeep
+                        | ScriptError::Backtracking
+                        | ScriptError::ArrayAssignmentTooDeep
                 ) {
                     self.sink.truncated();
                 }
