@@ -704,7 +704,7 @@ fn secret_values_are_never_quoted(#[case] command: Value, #[case] quoted: &str) 
 )]
 #[case::substitution_open_across_heredoc(
     "psql <<EOF && \"$(( (1)\nDELETE FROM t;\nEOF\n".to_owned(),
-    "shell syntax error: a $( or $[ left open across a here-document",
+    "shell syntax error: a $(, ${ or $[ left open across a here-document",
     "\"psql <<EOF && \"$(( (1) DELETE FROM t; EOF\""
 )]
 #[case::array_subscripts_left_open(

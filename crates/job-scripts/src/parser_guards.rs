@@ -12,9 +12,9 @@ pub(crate) const MAX_BACKTRACKING_NESTING: usize = 10;
 
 /// Why a script whose substitution stays open across a here-document is not parsed.
 pub(crate) const SUBSTITUTION_OPEN_ACROSS_HEREDOC: &str =
-    "a $( or $[ left open across a here-document";
+    "a $(, ${ or $[ left open across a here-document";
 
-/// Whether a `$(`, `$((` or `$[` that follows a here-document operator is still open where the
+/// Whether a `$(`, `$((`, `${` or `$[` that follows a here-document operator is still open where the
 /// here-document's body would start (the first newline outside quotes after the operator).
 /// brush-parser's tokenizer then reads the body in the middle of the substitution and panics
 /// (an `unwrap` at the end of the input; found by fuzzing, also with a quote carrying the
@@ -25,11 +25,11 @@ pub(crate) fn substitution_open_across_heredoc(text: &str) -> bool {
     if heredoc_operator(text).is_none() {
         return false;
     }
-    // A here-document inside a `$(` or `$[` that the text never closes: the same panic, at
-    // the end of the input (a syntax error either way).
+    // A here-document inside a `$(`, `${` or `$[` that the text never closes: the same panic,
+    // at the end of the input (a syntax error either way).
     if open_constructs(text, false, usize::MAX)
         .iter()
-        .any(|closing| matches!(*closing, SUBSTITUTION | b']'))
+        .any(|closing| matches!(*closing, SUBSTITUTION | b'}' | b']'))
     {
         return true;
     }
@@ -39,6 +39,7 @@ pub(crate) fn substitution_open_across_heredoc(text: &str) -> bool {
         let (mut single, mut double) = (false, false);
         let (mut substitution, mut depth) = (false, 0isize);
         let (mut arithmetic, mut brackets) = (false, 0isize);
+        let (mut parameter, mut braces) = (false, 0isize);
         let mut i = operator + 2;
         while let Some(&byte) = bytes.get(i) {
             match byte {
@@ -48,6 +49,9 @@ pub(crate) fn substitution_open_across_heredoc(text: &str) -> bool {
                 b'\n' if !single && !double => break,
                 b'$' if !single && bytes.get(i + 1) == Some(&b'(') => substitution = true,
                 b'$' if !single && bytes.get(i + 1) == Some(&b'[') => arithmetic = true,
+                b'$' if !single && bytes.get(i + 1) == Some(&b'{') => parameter = true,
+                b'{' if !single && parameter => braces += 1,
+                b'}' if !single && parameter => braces -= 1,
                 b'[' if !single && arithmetic => brackets += 1,
                 b']' if !single && arithmetic => brackets -= 1,
                 b'(' if !single && substitution => depth += 1,
@@ -56,7 +60,8 @@ pub(crate) fn substitution_open_across_heredoc(text: &str) -> bool {
             }
             i += 1;
         }
-        if (substitution && depth > 0) || (arithmetic && brackets > 0) {
+        if (substitution && depth > 0) || (arithmetic && brackets > 0) || (parameter && braces > 0)
+        {
             return true;
         }
         from = operator + 2;
@@ -245,10 +250,14 @@ fn open_constructs(text: &str, heredoc_body: bool, limit: usize) -> Vec<u8> {
             // Between double quotes, brackets are text.
             b'(' | b')' | b'}' | b']' if open.last() == Some(&b'"') => {}
             b'(' => open.push(b')'),
+            // A closer closes the innermost construct only: one that would close an outer
+            // construct (`$[$(x]`) leaves both open, as the parser, which tries every other
+            // reading of them first, in time exponential in how many there are (the fuzzer
+            // found a 450-byte body of `$[$(ts]` that took 1.5 s).
             b')' | b'}' | b']' => {
                 let closes = |open: u8| open == byte || (byte == b')' && open == SUBSTITUTION);
-                if let Some(at) = open.iter().rposition(|&open| closes(open)) {
-                    open.truncate(at);
+                if open.last().is_some_and(|&last| closes(last)) {
+                    open.pop();
                 }
             }
             _ => {}
@@ -339,6 +348,9 @@ mod tests {
     #[case::heredoc_inside_an_unclosed_substitution("$($(a=$(b << <U\n", true)]
     #[case::heredoc_inside_a_closed_substitution("x=$(cat <<EOF\nSELECT 1\nEOF\n)\n", false)]
     #[case::second_operator("a <<A\nA\nb <<B $( (1)\nB\n", true)]
+    #[case::parameter_open_after_the_operator("psql <<EOF ${A/x/$(date);\nEOF\n", true)]
+    #[case::parameter_closed_after_the_operator("psql <<EOF ${A:-x} \"${B}\"\nEOF\n", false)]
+    #[case::heredoc_inside_an_unclosed_parameter("x ${A:-$(cat <<EOF\n", true)]
     fn substitutions_open_across_heredocs(#[case] script: &str, #[case] open: bool) {
         assert_eq!(substitution_open_across_heredoc(script), open);
     }
@@ -392,6 +404,7 @@ mod tests {
     #[case::brackets_in_double_quotes("\"(((((((((((\" \"a)\"", false, false)]
     #[case::quoted_brackets_do_not_close(&"\"$((\"a)b)\"${\"c\n".repeat(3), true, true)]
     #[case::apostrophes_in_a_body(&format!("it's {}", "\"$(( ".repeat(4)), true, true)]
+    #[case::closer_of_an_outer_construct(&"\"$[$(t$[$(ts] (1)(t".repeat(2), true, true)]
     #[case::simple_subscripts(
         "${A[@]} ${#A[*]} ${!A[@]} ${A[0]} ${A[i + 1]} ${A[$i]}",
         false,
