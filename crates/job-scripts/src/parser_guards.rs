@@ -170,6 +170,8 @@ fn complex_subscripts(text: &str) -> usize {
         .filter(|&i| bytes[i] == b'$' && bytes.get(i + 1) == Some(&b'{'))
         .filter_map(|i| subscript_after(&bytes[i + 2..]))
         .filter(|subscript| is_complex_subscript(subscript))
+        // More than two exceed any budget ([`word_nesting_too_deep`]).
+        .take(3)
         .count()
 }
 
@@ -198,18 +200,19 @@ fn subscript_after(expansion: &[u8]) -> Option<&[u8]> {
 /// exponential in their number (found by fuzzing: here-document bodies that took minutes). A
 /// subscript like `@`, `0`, `i + 1` or `$i` is read at once.
 fn is_complex_subscript(subscript: &[u8]) -> bool {
-    let Some(end) = subscript.iter().position(|b| matches!(b, b']' | b'}')) else {
-        return true;
-    };
-    let inside = &subscript[..end];
-    subscript[end] == b'}'
-        || inside.iter().enumerate().any(|(i, &byte)| match byte {
-            b'$' => !inside
+    // Stops at the first byte that decides, so that the scans of many subscripts in a row
+    // stay linear together: each ends at the next `${` at the latest.
+    for (i, &byte) in subscript.iter().enumerate() {
+        match byte {
+            b']' => return false,
+            b'$' if subscript
                 .get(i + 1)
-                .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_'),
-            b'"' | b'\'' | b'`' | b'\\' | b'(' | b'{' | b'[' => true,
-            _ => false,
-        })
+                .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_') => {}
+            b'}' | b'$' | b'"' | b'\'' | b'`' | b'\\' | b'(' | b'{' | b'[' => return true,
+            _ => {}
+        }
+    }
+    true
 }
 
 /// What [`open_constructs`] records for an open `$(` (a `(` records the `)` that closes it).
