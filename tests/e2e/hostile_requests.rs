@@ -690,7 +690,8 @@ fn secret_values_are_never_quoted(#[case] command: Value, #[case] quoted: &str) 
 /// deep `case` and unclosed `(` nesting it backtracks exponentially (128 bytes of `(` took
 /// minutes, which the deadline would cut off with a 500) and on array subscripts left open in
 /// a word it tries as an assignment (`u[${A[x}${A[x}…`, 0.1 s for four, 40 times more for each
-/// further one), and its tokenizer panics (a trap) on a `$(` left open across a here-document.
+/// further one), and its tokenizer panics (a trap) on a `$(` left open across a here-document
+/// and on a here-document operator without a delimiter inside one.
 #[rstest]
 #[case::unclosed_subshells(
     format!("{}psql -c 'DELETE FROM t'", "( ".repeat(24)),
@@ -708,9 +709,14 @@ fn secret_values_are_never_quoted(#[case] command: Value, #[case] quoted: &str) 
     "\"psql <<EOF && \"$(( (1) DELETE FROM t; EOF\""
 )]
 #[case::array_subscripts_left_open(
-    format!("psql -c 'DELETE FROM t' u[{}", "${A[x}".repeat(6)),
+    format!("psql -c 'DELETE FROM t' u[{}]=1", "${A[x}".repeat(6)),
     "script has a word NAME[… nested deeper than 10 levels",
-    "\"psql -c 'DELETE FROM t' u[${A[x}${A[x}${A[x}${A[x}${A[x}${A[x}\""
+    "\"psql -c 'DELETE FROM t' u[${A[x}${A[x}${A[x}${A[x}${A[x}${A[x}]=1\""
+)]
+#[case::heredoc_without_delimiter(
+    "x=$(cat << ;\n)\npsql -c 'DELETE FROM t'".to_owned(),
+    "shell syntax error: a here-document operator without a delimiter",
+    "\"x=$(cat << ; ) psql -c 'DELETE FROM t'\""
 )]
 fn scripts_the_parser_cannot_read_safely_are_answered(
     #[case] script: String,
@@ -745,5 +751,19 @@ fn heredoc_bodies_with_subscripts_left_open_are_answered() {
         format!(
             "Job shop/seed: container seed: psql runs a script that could not be inspected (variable: heredoc): \"psql\"; {OPAQUE_FIX}"
         )
+    );
+}
+
+/// An argument that starts like an array-element assignment (`u[…`) but cannot be one is not
+/// read as one: brush-parser would try, in time exponential in the subscripts it leaves open
+/// (six took minutes), and the script is inspected as usual.
+#[test]
+fn arguments_that_look_like_array_assignments_are_inspected() {
+    let script = format!("psql -c 'DELETE FROM t' u[{}", "${A[x}".repeat(6));
+    let response = validate_seed_job(json!(["bash", "-c", script]), json!([]));
+    assert!(!response.allowed);
+    assert_eq!(
+        response.message().unwrap_or_default(),
+        "Job shop/seed: container seed: psql runs DELETE (-c): \"DELETE FROM t\"; hand-run writes belong in the application's own operator, CRD or configuration, or in a versioned migration tool (flyway, liquibase, atlas, sqitch, golang-migrate, dbmate, …)"
     );
 }

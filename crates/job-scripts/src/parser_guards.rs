@@ -69,6 +69,34 @@ pub(crate) fn substitution_open_across_heredoc(text: &str) -> bool {
     false
 }
 
+/// Why a script with a here-document operator but no delimiter after it is not parsed.
+pub(crate) const HEREDOC_WITHOUT_DELIMITER: &str = "a here-document operator without a delimiter";
+
+/// Whether a here-document operator is followed (after blanks) by the end of the line or an
+/// operator instead of its delimiter word: a syntax error, on which brush-parser's tokenizer
+/// panics when it is inside a `$(` (an `unwrap` at the end of the input; found by fuzzing).
+pub(crate) fn heredoc_without_delimiter(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(operator) = heredoc_operator(&text[from..]).map(|at| from + at) {
+        let mut i = operator + 2;
+        if bytes.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        while matches!(bytes.get(i), Some(b' ' | b'\t')) {
+            i += 1;
+        }
+        if matches!(
+            bytes.get(i),
+            None | Some(b'\n' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')')
+        ) {
+            return true;
+        }
+        from = operator + 2;
+    }
+    false
+}
+
 /// Where the first here-document operator (`<<` or `<<-`, not the here-string `<<<`) of a text
 /// is.
 fn heredoc_operator(text: &str) -> Option<usize> {
@@ -119,25 +147,58 @@ pub(crate) fn backtracking_nesting(tokens: &[Token]) -> usize {
     deepest_case + open_parens
 }
 
-/// Whether a word that could assign an array element (`NAME[…`) is nested too deep for the
-/// parser ([`word_nesting_too_deep`]). brush-parser tries each word of a command as such an
-/// assignment, reading the subscript with its word parser, so the backtracking that
-/// [`word_nesting_too_deep`] keeps from expansions happens while the script itself is parsed
-/// (the fuzzer found a 378-byte script that took 2.3 s natively, over 10 s instrumented).
-pub(crate) fn array_assignment_too_deep(tokens: &[Token]) -> bool {
-    tokens.iter().any(|token| match token {
-        Token::Word(word, _) => {
-            let name = word
-                .bytes()
-                .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
-                .count();
-            name > 0
-                && !word.as_bytes()[0].is_ascii_digit()
-                && word.as_bytes().get(name) == Some(&b'[')
-                && word_nesting_too_deep(word, false)
+/// Escapes the `[` of every word that starts like an array-element assignment (`NAME[`) but
+/// cannot be one (no `]=` or `]+=` in it), outside here-documents: `u[x` becomes `u\[x`,
+/// which a shell reads the same (our expansion does not glob). brush-parser tries every
+/// word of a command as such an assignment and reads the subscript with its word parser, in
+/// time exponential in what it nests (the fuzzer found arguments of 378 bytes that took
+/// 2.3 s, and 143 s); after the escape the attempt fails at the name.
+pub(crate) fn escape_subscripts_that_cannot_assign(tokens: &mut [Token]) {
+    for word in command_words(tokens) {
+        if let Some(name) = array_element_name(word)
+            && !word.contains("]=")
+            && !word.contains("]+=")
+        {
+            word.insert(name, '\\');
         }
-        Token::Operator(..) => false,
+    }
+}
+
+/// Whether a word that may assign an array element (`NAME[…]=`) is nested too deep for the
+/// parser ([`word_nesting_too_deep`]): see [`escape_subscripts_that_cannot_assign`].
+pub(crate) fn array_assignment_too_deep(tokens: &mut [Token]) -> bool {
+    command_words(tokens)
+        .any(|word| array_element_name(word).is_some() && word_nesting_too_deep(word, false))
+}
+
+/// The words of a script's tokens, without the tags and bodies of here-documents (which
+/// follow their operator in the token stream).
+fn command_words(tokens: &mut [Token]) -> impl Iterator<Item = &mut String> {
+    let mut heredoc_tokens_left = 0;
+    tokens.iter_mut().filter_map(move |token| match token {
+        Token::Operator(operator, _) => {
+            if matches!(operator.as_str(), "<<" | "<<-") {
+                // The tag, the body and the closing tag.
+                heredoc_tokens_left = 3;
+            }
+            None
+        }
+        Token::Word(..) if heredoc_tokens_left > 0 => {
+            heredoc_tokens_left -= 1;
+            None
+        }
+        Token::Word(word, _) => Some(word),
     })
+}
+
+/// The length of `NAME` when a word starts with `NAME[`.
+fn array_element_name(word: &str) -> Option<usize> {
+    let bytes = word.as_bytes();
+    let name = bytes
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+        .count();
+    (name > 0 && !bytes[0].is_ascii_digit() && bytes.get(name) == Some(&b'[')).then_some(name)
 }
 
 /// Whether a word or a here-document body nests expansions, parentheses and quotes (`$(`,
@@ -383,6 +444,19 @@ mod tests {
     }
 
     #[rstest]
+    #[case::operator_at_the_end_of_the_line("psql <<\nSELECT 1\n", true)]
+    #[case::operator_before_another("x=$(t << <<\n)f\n", true)]
+    #[case::operator_before_a_semicolon("x=$(t <<- ;\n)\n", true)]
+    #[case::delimiters(
+        "cat <<EOF\nx\nEOF\ncat <<-'E'\n\tx\n\tE\ncat << \"E\" | psql\nx\nE\n",
+        false
+    )]
+    #[case::here_string("psql <<< 'SELECT 1'", false)]
+    fn heredoc_operators_without_delimiters(#[case] script: &str, #[case] missing: bool) {
+        assert_eq!(heredoc_without_delimiter(script), missing);
+    }
+
+    #[rstest]
     #[case::plain_assignment("ARR[0]=x; ARR[$i]=\"${B[$((i + 1))]}\"; echo ${A[x}${A[x}", false)]
     #[case::assignment_nested_too_deep(
         "ep u[M=$@(sc\"p ${DBw[\"xo${DBn:${rw[-l \"D '${D[-*p upsql \"X\"l)l);u",
@@ -390,7 +464,26 @@ mod tests {
     )]
     #[case::assignment_to_a_positional_parameter("echo 1[${A[x}${A[x}${A[x}", false)]
     fn array_assignments_nested_too_deep(#[case] script: &str, #[case] too_deep: bool) {
-        assert_eq!(array_assignment_too_deep(&tokens(script)), too_deep);
+        assert_eq!(array_assignment_too_deep(&mut tokens(script)), too_deep);
+    }
+
+    #[rstest]
+    #[case::argument("echo u[${A[x}", "echo u\\[${A[x}")]
+    #[case::assignments("A[0]=1 B[$i]+=2 echo c[1]=x", "A[0]=1 B[$i]+=2 echo c[1]=x")]
+    #[case::heredoc_tag_and_body("cat <<a[x\nb[y\na[x\n", "cat << a[x b[y\n a[x")]
+    #[case::not_a_name("echo 1[x [x .[x", "echo 1[x [x .[x")]
+    fn subscripts_that_cannot_assign_are_escaped(#[case] script: &str, #[case] escaped: &str) {
+        let mut tokens = tokens(script);
+        escape_subscripts_that_cannot_assign(&mut tokens);
+        let words: Vec<String> = tokens
+            .iter()
+            .filter_map(|token| match token {
+                Token::Word(word, _) => Some(word.clone()),
+                Token::Operator(operator, _) if operator != "\n" => Some(operator.clone()),
+                Token::Operator(..) => None,
+            })
+            .collect();
+        assert_eq!(words.join(" "), escaped);
     }
 
     #[rstest]

@@ -4,6 +4,7 @@
 //! `eval`, function calls, command substitutions and every branch of `if`/`case`/loops, and
 //! hands each simple command, with its standard input, to a [`Sink`].
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::rc::Rc;
@@ -14,9 +15,10 @@ use brush_parser::word::{self, Parameter, ParameterExpr, SpecialParameter, WordP
 
 use crate::model::Resolution;
 use crate::parser_guards::{
-    MAX_BACKTRACKING_NESTING, SUBSTITUTION_OPEN_ACROSS_HEREDOC, array_assignment_too_deep,
-    backtracking_nesting, has_oversized_number, nesting_estimate, substitution_open_across_heredoc,
-    word_nesting_too_deep,
+    HEREDOC_WITHOUT_DELIMITER, MAX_BACKTRACKING_NESTING, SUBSTITUTION_OPEN_ACROSS_HEREDOC,
+    array_assignment_too_deep, backtracking_nesting, escape_subscripts_that_cannot_assign,
+    has_oversized_number, heredoc_without_delimiter, nesting_estimate,
+    substitution_open_across_heredoc, word_nesting_too_deep,
 };
 use crate::text::{Field, MAX_VALUE_BYTES, basename, normalize_path, shorten};
 
@@ -105,26 +107,36 @@ pub(crate) fn parse(text: &str) -> Result<ast::Program, ScriptError> {
             SUBSTITUTION_OPEN_ACROSS_HEREDOC.to_owned(),
         ));
     }
-    // brush-parser's tokenizer can loop without end, allocating, when the input stops in the
-    // middle of a line that leaves a here-document pending (an empty or missing delimiter,
-    // then a blank or a comment; found by fuzzing). A final newline means the same to a shell.
-    let terminated;
-    let text = if text.ends_with('\n') {
-        text
-    } else {
-        terminated = format!("{text}\n");
-        &terminated
-    };
+    if heredoc_without_delimiter(text) {
+        return Err(ScriptError::Syntax(HEREDOC_WITHOUT_DELIMITER.to_owned()));
+    }
+    let text = terminated(text);
     let options = parser_options();
-    let tokens = brush_parser::uncached_tokenize_str(text, &options.tokenizer_options())
+    let mut tokens = brush_parser::uncached_tokenize_str(&text, &options.tokenizer_options())
         .map_err(syntax_error)?;
     if backtracking_nesting(&tokens) > MAX_BACKTRACKING_NESTING {
         return Err(ScriptError::Backtracking);
     }
-    if array_assignment_too_deep(&tokens) {
+    escape_subscripts_that_cannot_assign(&mut tokens);
+    if array_assignment_too_deep(&mut tokens) {
         return Err(ScriptError::ArrayAssignmentTooDeep);
     }
     brush_parser::parse_tokens(&tokens, &options).map_err(syntax_error)
+}
+
+/// A script that ends with a newline no backslash escapes. brush-parser's tokenizer can loop
+/// without end, allocating, when the input stops in the middle of a line that leaves a
+/// here-document pending (an empty or missing delimiter, then a blank, a comment or a
+/// backslash; found by fuzzing). A final newline means the same to a shell.
+fn terminated(text: &str) -> Cow<'_, str> {
+    let mut terminated = Cow::Borrowed(text);
+    if text.ends_with('\\') {
+        terminated.to_mut().push('\n');
+    }
+    if !terminated.ends_with('\n') || terminated.ends_with("\\\n") {
+        terminated.to_mut().push('\n');
+    }
+    terminated
 }
 
 /// A tokenizer or parser error, shortened for a message.
@@ -1530,6 +1542,15 @@ mod tests {
             .into_iter()
             .map(|c| c.1)
             .collect()
+    }
+
+    #[rstest]
+    #[case::unterminated("a", "a\n")]
+    #[case::terminated("a\n", "a\n")]
+    #[case::final_backslash("a <<\\", "a <<\\\n\n")]
+    #[case::escaped_final_newline("a <<\\\n", "a <<\\\n\n")]
+    fn scripts_end_with_a_newline_no_backslash_escapes(#[case] text: &str, #[case] ended: &str) {
+        assert_eq!(terminated(text), ended);
     }
 
     #[rstest]
