@@ -2,6 +2,8 @@
 //! fuzzing (`fuzz/regressions/shell_script/`): on these the parser backtracks for minutes,
 //! its tokenizer panics (a trap in a wasm module), or it recurses past any stack.
 
+use std::collections::HashMap;
+
 use brush_parser::Token;
 
 /// Deepest nesting of `case` statements plus `(` left open at the end of a script that is
@@ -27,11 +29,33 @@ pub(crate) fn substitution_open_across_heredoc(text: &str) -> bool {
     }
     // A here-document inside a `$(`, `${` or `$[` that the text never closes: the same panic,
     // at the end of the input (a syntax error either way).
-    if open_constructs(text, false, usize::MAX)
-        .iter()
-        .any(|closing| matches!(*closing, SUBSTITUTION | b'}' | b']'))
-    {
+    let is_substitution = |closing: &u8| matches!(*closing, SUBSTITUTION | b'}' | b']' | b'`');
+    let mut operators_in_substitutions = Vec::new();
+    let still_open = scan_constructs(text, false, usize::MAX, |i, open| {
+        if heredoc_operator_at(text.as_bytes(), i) && open.iter().any(is_substitution) {
+            operators_in_substitutions.push(i);
+        }
+    });
+    if still_open.iter().any(is_substitution) {
         return true;
+    }
+    // A here-document inside one without its delimiter line after it: the body runs to the
+    // end of the input, with the closing `)` in it (`$(<< $()`, or a `)` after a comment).
+    if !operators_in_substitutions.is_empty() {
+        let (lines, lines_without_tabs) =
+            (lines_last_start(text, ""), lines_last_start(text, "\t"));
+        if operators_in_substitutions.iter().any(|&operator| {
+            let lines = if text[operator..].starts_with("<<-") {
+                &lines_without_tabs
+            } else {
+                &lines
+            };
+            lines
+                .get(heredoc_delimiter(&text[operator..]).as_str())
+                .is_none_or(|&line| line <= operator)
+        }) {
+            return true;
+        }
     }
     let bytes = text.as_bytes();
     let mut from = 0;
@@ -97,16 +121,47 @@ pub(crate) fn heredoc_without_delimiter(text: &str) -> bool {
     false
 }
 
+/// Whether a here-document operator (`<<` or `<<-`, not `<<<`) starts at a byte.
+fn heredoc_operator_at(bytes: &[u8], i: usize) -> bool {
+    bytes[i..].starts_with(b"<<")
+        && bytes.get(i + 2) != Some(&b'<')
+        && (i == 0 || bytes[i - 1] != b'<')
+}
+
+/// The delimiter of the here-document whose operator starts a text, quotes and backslashes
+/// removed (empty when there is none).
+fn heredoc_delimiter(operator: &str) -> String {
+    let rest = operator[2..].strip_prefix('-').unwrap_or(&operator[2..]);
+    rest.trim_start_matches([' ', '\t'])
+        .chars()
+        .take_while(|c| {
+            !matches!(
+                c,
+                ' ' | '\t' | '\n' | ';' | '&' | '|' | '<' | '>' | '(' | ')'
+            )
+        })
+        .filter(|c| !matches!(c, '\'' | '"' | '\\'))
+        .collect()
+}
+
+/// Where the last line with each text starts, with `leading` characters removed from the
+/// start of each line (tabs for `<<-`).
+fn lines_last_start<'a>(text: &'a str, leading: &str) -> HashMap<&'a str, usize> {
+    let mut start = 0;
+    text.split('\n')
+        .map(|line| {
+            let at = start;
+            start += line.len() + 1;
+            (line.trim_start_matches(|c| leading.contains(c)), at)
+        })
+        .collect()
+}
+
 /// Where the first here-document operator (`<<` or `<<-`, not the here-string `<<<`) of a text
 /// is.
 fn heredoc_operator(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
-    (0..bytes.len().saturating_sub(1)).find(|&i| {
-        bytes[i] == b'<'
-            && bytes[i + 1] == b'<'
-            && bytes.get(i + 2) != Some(&b'<')
-            && (i == 0 || bytes[i - 1] != b'<')
-    })
+    (0..bytes.len()).find(|&i| heredoc_operator_at(bytes, i))
 }
 
 /// Reserved words after which a command starts (so a `case` there opens a statement).
@@ -283,10 +338,22 @@ const SUBSTITUTION: u8 = b'$';
 /// closing bytes ([`SUBSTITUTION`] for `$(`), innermost last; the scan stops early once more
 /// than `limit` are open.
 fn open_constructs(text: &str, heredoc_body: bool, limit: usize) -> Vec<u8> {
+    scan_constructs(text, heredoc_body, limit, |_, _| {})
+}
+
+/// [`open_constructs`], telling `observe` what is open before each byte it reads (bytes
+/// between single quotes are skipped).
+fn scan_constructs(
+    text: &str,
+    heredoc_body: bool,
+    limit: usize,
+    mut observe: impl FnMut(usize, &[u8]),
+) -> Vec<u8> {
     let bytes = text.as_bytes();
     let mut open: Vec<u8> = Vec::new();
     let mut i = 0;
     while let Some(&byte) = bytes.get(i) {
+        observe(i, &open);
         match byte {
             b'\\' => i += 1,
             b'\'' if !heredoc_body && open.last() != Some(&b'"') => {
@@ -412,6 +479,11 @@ mod tests {
     #[case::heredoc_inside_an_unclosed_substitution("$($(a=$(b << <U\n", true)]
     #[case::heredoc_inside_a_closed_substitution("x=$(cat <<EOF\nSELECT 1\nEOF\n)\n", false)]
     #[case::second_operator("a <<A\nA\nb <<B $( (1)\nB\n", true)]
+    #[case::no_delimiter_line_in_a_substitution("$(<<\t\t$()\n)", true)]
+    #[case::closer_in_a_comment("$($(<<\t\t])\t#)", true)]
+    #[case::delimiter_line_in_a_substitution("x=$(psql <<-'SQL'\n\tSELECT 1\n\tSQL\n)\n", false)]
+    #[case::delimiter_line_only_before("SQL\nx=$(psql <<SQL\n)\n", true)]
+    #[case::tab_before_the_delimiter_of_plain_operator("x=$(psql <<SQL\n\tSQL\n)\n", true)]
     #[case::parameter_open_after_the_operator("psql <<EOF ${A/x/$(date);\nEOF\n", true)]
     #[case::parameter_closed_after_the_operator("psql <<EOF ${A:-x} \"${B}\"\nEOF\n", false)]
     #[case::heredoc_inside_an_unclosed_parameter("x ${A:-$(cat <<EOF\n", true)]
