@@ -734,36 +734,29 @@ fn scripts_the_parser_cannot_read_safely_are_answered(
     );
 }
 
-/// A here-document body whose array subscripts brush's word parser would try every reading of
-/// (six `${A[x}` left open took 17 s natively; found by fuzzing) is not expanded: the SQL it
-/// feeds is answered at once as input that could not be inspected, not cut off by the deadline.
-#[test]
-fn heredoc_bodies_with_subscripts_left_open_are_answered() {
-    let body = "DELETE FROM t WHERE id = '${IDS[x}';\n".repeat(6);
-    let response = validate_seed_job(
-        json!(["bash", "-c", format!("psql <<EOF\n{body}EOF\n")]),
-        json!([]),
-    );
+/// Inputs on which brush-parser would backtrack for seconds to minutes (found by fuzzing) are
+/// answered at once, not cut off by the deadline: a here-document body whose array subscripts
+/// are left open (six `${A[x}` took 17 s natively) is not expanded, so the SQL it feeds could
+/// not be inspected; an argument that starts like an array-element assignment (`u[…`) but
+/// cannot be one is not read as one, and the script is inspected as usual.
+#[rstest]
+#[case::heredoc_body_with_subscripts_left_open(
+    format!("psql <<EOF\n{}EOF\n", "DELETE FROM t WHERE id = '${IDS[x}';\n".repeat(6)),
+    format!("psql runs a script that could not be inspected (variable: heredoc): \"psql\"; {OPAQUE_FIX}")
+)]
+#[case::argument_like_an_array_assignment(
+    format!("psql -c 'DELETE FROM t' u[{}", "${A[x}".repeat(6)),
+    "psql runs DELETE (-c): \"DELETE FROM t\"; hand-run writes belong in the application's own operator, CRD or configuration, or in a versioned migration tool (flyway, liquibase, atlas, sqitch, golang-migrate, dbmate, …)".to_owned()
+)]
+fn scripts_the_parser_would_backtrack_on_are_answered_at_once(
+    #[case] script: String,
+    #[case] finding: String,
+) {
+    let response = validate_seed_job(json!(["bash", "-c", script]), json!([]));
     assert!(!response.allowed);
     assert_eq!(response.code(), None);
     assert_eq!(
         response.message().unwrap_or_default(),
-        format!(
-            "Job shop/seed: container seed: psql runs a script that could not be inspected (variable: heredoc): \"psql\"; {OPAQUE_FIX}"
-        )
-    );
-}
-
-/// An argument that starts like an array-element assignment (`u[…`) but cannot be one is not
-/// read as one: brush-parser would try, in time exponential in the subscripts it leaves open
-/// (six took minutes), and the script is inspected as usual.
-#[test]
-fn arguments_that_look_like_array_assignments_are_inspected() {
-    let script = format!("psql -c 'DELETE FROM t' u[{}", "${A[x}".repeat(6));
-    let response = validate_seed_job(json!(["bash", "-c", script]), json!([]));
-    assert!(!response.allowed);
-    assert_eq!(
-        response.message().unwrap_or_default(),
-        "Job shop/seed: container seed: psql runs DELETE (-c): \"DELETE FROM t\"; hand-run writes belong in the application's own operator, CRD or configuration, or in a versioned migration tool (flyway, liquibase, atlas, sqitch, golang-migrate, dbmate, …)"
+        format!("Job shop/seed: container seed: {finding}")
     );
 }

@@ -102,13 +102,13 @@ pub(crate) fn parse(text: &str) -> Result<ast::Program, ScriptError> {
     if has_oversized_number(text) {
         return Err(ScriptError::Unsupported);
     }
+    if heredoc_without_delimiter(text) {
+        return Err(ScriptError::Syntax(HEREDOC_WITHOUT_DELIMITER.to_owned()));
+    }
     if substitution_open_across_heredoc(text) {
         return Err(ScriptError::Syntax(
             SUBSTITUTION_OPEN_ACROSS_HEREDOC.to_owned(),
         ));
-    }
-    if heredoc_without_delimiter(text) {
-        return Err(ScriptError::Syntax(HEREDOC_WITHOUT_DELIMITER.to_owned()));
     }
     let text = terminated(text);
     let options = parser_options();
