@@ -379,14 +379,23 @@ fn scan_constructs(
                 i += 1;
             }
             // Between double quotes, brackets are text.
-            b'(' | b')' | b'}' | b']' if open.last() == Some(&b'"') => {}
+            b'(' | b')' | b'[' | b'}' | b']' if open.last() == Some(&b'"') => {}
             b'(' => open.push(b')'),
+            // A `[` may open an array subscript, in an expansion or arithmetic (`$[A[i]]`):
+            // one left open makes the parser backtrack like any other construct (the fuzzer
+            // found a word of `$[To[x]` pieces that took over 10 s). It is recorded apart from
+            // the `]` of `$[`, which is a substitution.
+            b'[' => open.push(b'['),
             // A closer closes the innermost construct only: one that would close an outer
             // construct (`$[$(x]`) leaves both open, as the parser, which tries every other
             // reading of them first, in time exponential in how many there are (the fuzzer
             // found a 450-byte body of `$[$(ts]` that took 1.5 s).
             b')' | b'}' | b']' => {
-                let closes = |open: u8| open == byte || (byte == b')' && open == SUBSTITUTION);
+                let closes = |open: u8| {
+                    open == byte
+                        || (byte == b')' && open == SUBSTITUTION)
+                        || (byte == b']' && open == b'[')
+                };
                 if open.last().is_some_and(|&last| closes(last)) {
                     open.pop();
                 }
@@ -573,6 +582,8 @@ mod tests {
     #[case::quoted_brackets_do_not_close(&"\"$((\"a)b)\"${\"c\n".repeat(3), true, true)]
     #[case::apostrophes_in_a_body(&format!("it's {}", "\"$(( ".repeat(4)), true, true)]
     #[case::closer_of_an_outer_construct(&"\"$[$(t$[$(ts] (1)(t".repeat(2), true, true)]
+    #[case::subscripts_in_arithmetic_left_open(&"$[To[x&]::".repeat(11), false, true)]
+    #[case::brackets_closed(&"[ -f x ] && $[A[i]+1] ${A[0]} [[ a ]] ".repeat(11), false, false)]
     #[case::simple_subscripts(
         "${A[@]} ${#A[*]} ${!A[@]} ${A[0]} ${A[i + 1]} ${A[$i]}",
         false,
