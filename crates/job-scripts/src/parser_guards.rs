@@ -16,13 +16,13 @@ pub(crate) const MAX_BACKTRACKING_NESTING: usize = 10;
 pub(crate) const SUBSTITUTION_OPEN_ACROSS_HEREDOC: &str =
     "a $(, ${ or $[ left open across a here-document";
 
-/// Whether a `$(`, `$((`, `${` or `$[` that follows a here-document operator is still open where the
-/// here-document's body would start (the first newline outside quotes after the operator).
-/// brush-parser's tokenizer then reads the body in the middle of the substitution and panics
-/// (an `unwrap` at the end of the input; found by fuzzing, also with a quote carrying the
-/// substitution onto the next lines), which in a wasm module is a trap: such scripts are
-/// refused before tokenizing, and so are scripts that leave one open to their end around a
-/// here-document.
+/// Whether a `$(`, `$((`, `${` or `$[` that follows a here-document operator is still open
+/// where the here-document's body would start (the first newline outside quotes after the
+/// operator). brush-parser's tokenizer then reads the body in the middle of the substitution
+/// and panics (an `unwrap` at the end of the input; found by fuzzing, also with a quote
+/// carrying the substitution onto the next lines), which in a wasm module is a trap: such
+/// scripts are refused before tokenizing, and so are scripts that leave one open to their end
+/// around a here-document, or whose here-document inside one never ends.
 pub(crate) fn substitution_open_across_heredoc(text: &str) -> bool {
     if heredoc_operator(text).is_none() {
         return false;
