@@ -121,11 +121,19 @@ pub(crate) fn heredoc_without_delimiter(text: &str) -> bool {
     false
 }
 
-/// Whether a here-document operator (`<<` or `<<-`, not `<<<`) starts at a byte.
+/// Whether a here-document operator (`<<` or `<<-`, not `<<<`) starts at a byte. The
+/// tokenizer reads a run of `<` as `<<<` operators first: `<<<<<` ends with a `<<` (found by
+/// fuzzing), so the operator ends a run whose length leaves 2 after the threes.
 fn heredoc_operator_at(bytes: &[u8], i: usize) -> bool {
-    bytes[i..].starts_with(b"<<")
-        && bytes.get(i + 2) != Some(&b'<')
-        && (i == 0 || bytes[i - 1] != b'<')
+    if !bytes[i..].starts_with(b"<<") || bytes.get(i + 2) == Some(&b'<') {
+        return false;
+    }
+    let run = bytes[..i + 2]
+        .iter()
+        .rev()
+        .take_while(|&&b| b == b'<')
+        .count();
+    run % 3 == 2
 }
 
 /// The delimiter of the here-document whose operator starts a text, quotes and backslashes
@@ -488,6 +496,8 @@ mod tests {
     #[case::heredoc_inside_an_unclosed_substitution("$($(a=$(b << <U\n", true)]
     #[case::heredoc_inside_a_closed_substitution("x=$(cat <<EOF\nSELECT 1\nEOF\n)\n", false)]
     #[case::second_operator("a <<A\nA\nb <<B $( (1)\nB\n", true)]
+    #[case::operator_after_a_here_string_operator("$(<<<<<  $(<)P", true)]
+    #[case::here_string_operators("$(cat <<<<<<x)\n", false)]
     #[case::no_delimiter_line_in_a_substitution("$(<<\t\t$()\n)", true)]
     #[case::closer_in_a_comment("$($(<<\t\t])\t#)", true)]
     #[case::delimiter_line_in_a_substitution("x=$(psql <<-'SQL'\n\tSELECT 1\n\tSQL\n)\n", false)]

@@ -1223,9 +1223,10 @@ impl<'s, S: Sink + ?Sized> Walker<'s, S> {
     }
 }
 
-/// Whether a word is its own value: no quote, expansion, escape or tilde, nothing that
-/// [`word_pieces`] would refuse. Most words of a script are (`-h`, `/dev/null`, `psql`), and
-/// they skip the word parser, which would return them as one text piece.
+/// Whether a word is its own value: no quote, expansion, escape or tilde. Most words of a
+/// script are (`-h`, `/dev/null`, `psql`), and they skip the word parser, which would return
+/// them as one text piece (and the guards of [`word_pieces`], which may refuse brackets
+/// that only matter in expansions: `[[[[[[[[[[[`).
 fn is_plain_word(raw: &str) -> bool {
     let plain = !raw.is_empty()
         && raw.len() <= MAX_VALUE_BYTES
@@ -1234,8 +1235,8 @@ fn is_plain_word(raw: &str) -> bool {
     debug_assert!(
         !plain
             || matches!(
-                word_pieces(raw).as_deref(),
-                Some([word::WordPieceWithSource { piece: WordPiece::Text(t), .. }]) if t == raw
+                word::parse(raw, &parser_options()).as_deref(),
+                Ok([word::WordPieceWithSource { piece: WordPiece::Text(t), .. }]) if t == raw
             ),
         "{raw:?}"
     );
