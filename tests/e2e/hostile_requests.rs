@@ -710,7 +710,7 @@ fn secret_values_are_never_quoted(#[case] command: Value, #[case] quoted: &str) 
 )]
 #[case::array_subscripts_left_open(
     format!("psql -c 'DELETE FROM t' u[{}]=1", "${A[x}".repeat(6)),
-    "script has a word NAME[… nested deeper than 10 levels",
+    "script has a word NAME[… nested deeper than 8 levels",
     "\"psql -c 'DELETE FROM t' u[${A[x}${A[x}${A[x}${A[x}${A[x}${A[x}]=1\""
 )]
 #[case::heredoc_without_delimiter(

@@ -15,10 +15,10 @@ use brush_parser::word::{self, Parameter, ParameterExpr, SpecialParameter, WordP
 
 use crate::model::Resolution;
 use crate::parser_guards::{
-    HEREDOC_WITHOUT_DELIMITER, MAX_BACKTRACKING_NESTING, SUBSTITUTION_OPEN_ACROSS_HEREDOC,
-    array_assignment_too_deep, backtracking_nesting, escape_subscripts_that_cannot_assign,
-    has_oversized_number, heredoc_without_delimiter, nesting_estimate,
-    substitution_open_across_heredoc, word_nesting_too_deep,
+    HEREDOC_WITHOUT_DELIMITER, MAX_BACKTRACKING_NESTING, MAX_WORD_NESTING,
+    SUBSTITUTION_OPEN_ACROSS_HEREDOC, array_assignment_too_deep, backtracking_nesting,
+    escape_subscripts_that_cannot_assign, has_oversized_number, heredoc_without_delimiter,
+    nesting_estimate, substitution_open_across_heredoc, word_nesting_too_deep,
 };
 use crate::text::{Field, MAX_VALUE_BYTES, basename, normalize_path, shorten};
 
@@ -59,7 +59,7 @@ pub(crate) enum ScriptError {
     TooDeep,
     /// Nests `case` statements and unclosed `(` deeper than [`MAX_BACKTRACKING_NESTING`].
     Backtracking,
-    /// Has an array-element assignment word nested too deep for the parser
+    /// Has an array-element assignment word nested deeper than [`MAX_WORD_NESTING`]
     /// ([`array_assignment_too_deep`]).
     ArrayAssignmentTooDeep,
     /// Contains numbers the parser cannot represent.
@@ -79,7 +79,7 @@ impl fmt::Display for ScriptError {
             ),
             Self::ArrayAssignmentTooDeep => write!(
                 f,
-                "script has a word NAME[… nested deeper than {MAX_BACKTRACKING_NESTING} levels"
+                "script has a word NAME[… nested deeper than {MAX_WORD_NESTING} levels"
             ),
             Self::Unsupported => f.write_str("script has numbers too large to parse"),
             Self::Syntax(e) => write!(f, "shell syntax error: {e}"),
@@ -1715,8 +1715,8 @@ mod tests {
     }
 
     #[rstest]
-    #[case::heredoc(&format!("psql <<EOF\n$({}x{})\nEOF", "( ".repeat(MAX_BACKTRACKING_NESTING), " )".repeat(MAX_BACKTRACKING_NESTING)))]
-    #[case::word(&format!("echo \"$({}x{})\"", "( ".repeat(MAX_BACKTRACKING_NESTING), " )".repeat(MAX_BACKTRACKING_NESTING)))]
+    #[case::heredoc(&format!("psql <<EOF\n$({}x{})\nEOF", "( ".repeat(MAX_WORD_NESTING), " )".repeat(MAX_WORD_NESTING)))]
+    #[case::word(&format!("echo \"$({}x{})\"", "( ".repeat(MAX_WORD_NESTING), " )".repeat(MAX_WORD_NESTING)))]
     fn words_nesting_parens_too_deep_stay_unknown(#[case] script: &str) {
         let rec = walk_with(script, &[], &[]);
         assert!(rec.unparsable.is_empty(), "{:?}", rec.unparsable);
