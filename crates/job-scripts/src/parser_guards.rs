@@ -294,10 +294,10 @@ pub(crate) fn word_nesting_too_deep(text: &str, heredoc_body: bool) -> bool {
     let bytes = text.as_bytes();
     let mut out_of_order = false;
     let open = scan_constructs(text, heredoc_body, budget, |i, open| {
-        out_of_order |= match (open.last(), bytes[i]) {
-            (Some(b'}'), b')' | b']') | (Some(b']'), b')' | b'}') => true,
-            _ => false,
-        };
+        out_of_order |= matches!(
+            (open.last(), bytes[i]),
+            (Some(b'}'), b')' | b']') | (Some(b']'), b')' | b'}')
+        );
     });
     open.len() > budget
         || out_of_order
@@ -363,18 +363,13 @@ fn is_complex_subscript(subscript: &[u8]) -> bool {
     true
 }
 
-/// What [`open_constructs`] records for an open `$(` (a `(` records the `)` that closes it).
+/// What [`scan_constructs`] records for an open `$(` (a `(` records the `)` that closes it).
 const SUBSTITUTION: u8 = b'$';
 
 /// The constructs (expansions, brackets, quotes) still open at the end of a text, as their
-/// closing bytes ([`SUBSTITUTION`] for `$(`), innermost last; the scan stops early once more
-/// than `limit` are open.
-fn open_constructs(text: &str, heredoc_body: bool, limit: usize) -> Vec<u8> {
-    scan_constructs(text, heredoc_body, limit, |_, _| {})
-}
-
-/// [`open_constructs`], telling `observe` what is open before each byte it reads (bytes
-/// between single quotes are skipped).
+/// closing bytes ([`SUBSTITUTION`] for `$(`, `[` for a plain `[`), innermost last; the scan
+/// stops early once more than `limit` are open. `observe` is told what is open before each
+/// byte the scan reads (bytes between single quotes are skipped).
 fn scan_constructs(
     text: &str,
     heredoc_body: bool,
