@@ -287,26 +287,33 @@ pub(crate) const MAX_WORD_NESTING: usize = 8;
 /// `$(()` and quotes, nesting 7 deep, took 0.1 s natively and a longer one minutes. A word
 /// from the tokenizer has its substitutions closed; a here-document body need not.
 pub(crate) fn word_nesting_too_deep(text: &str, heredoc_body: bool) -> bool {
-    let subscripts = COMPLEX_SUBSCRIPT_WEIGHT.saturating_mul(complex_subscripts(text));
-    let Some(budget) = MAX_WORD_NESTING.checked_sub(subscripts) else {
-        return true;
-    };
     let bytes = text.as_bytes();
-    let mut out_of_order = false;
-    let open = scan_constructs(text, heredoc_body, budget, |i, open| {
+    let (mut deepest, mut out_of_order, mut ambiguous_arithmetic) = (0, false, 0);
+    let open = scan_constructs(text, heredoc_body, MAX_WORD_NESTING, |i, open| {
+        deepest = deepest.max(open.len());
         out_of_order |= matches!(
             (open.last(), bytes[i]),
             (Some(b'}'), b')' | b']') | (Some(b']'), b')' | b'}')
         );
+        // `$((` closed by a single `)`: arithmetic or a subshell in a substitution.
+        if open.last() == Some(&ARITHMETIC) && bytes[i] == b')' && bytes.get(i + 1) != Some(&b')') {
+            ambiguous_arithmetic += 1;
+        }
     });
-    open.len() > budget
+    let hard = complex_subscripts(text) + ambiguous_arithmetic;
+    deepest.max(open.len()) + COMPLEX_SUBSCRIPT_WEIGHT.saturating_mul(hard) > MAX_WORD_NESTING
         || out_of_order
         || open
             .iter()
-            .any(|closing| matches!(*closing, SUBSTITUTION | b'}' | b']' | b'`'))
+            .any(|closing| matches!(*closing, SUBSTITUTION | ARITHMETIC | b'}' | b']' | b'`'))
 }
 
-/// How many levels of nesting one complex array subscript costs. Each multiplies the word
+/// What [`scan_constructs`] records for the inner `(` of a `$((`.
+const ARITHMETIC: u8 = b'A';
+
+/// How many levels of nesting one complex array subscript (or one `$((` closed by a single
+/// `)`, which the parser reads both ways: a body of those and double quotes took 1.5 s
+/// natively) costs. Each multiplies the word
 /// parser's time by 40 to 1,000 (`${A[x}` six times in a row took 17 s, `${A[$((x]}` four
 /// times 10 s), a level of nesting by 2 to 3.3.
 const COMPLEX_SUBSCRIPT_WEIGHT: usize = 3;
@@ -396,6 +403,10 @@ fn scan_constructs(
             b'$' if bytes.get(i + 1) == Some(&b'(') => {
                 open.push(SUBSTITUTION);
                 i += 1;
+                if bytes.get(i + 1) == Some(&b'(') {
+                    open.push(ARITHMETIC);
+                    i += 1;
+                }
             }
             b'$' if bytes.get(i + 1) == Some(&b'{') => {
                 open.push(b'}');
@@ -420,7 +431,7 @@ fn scan_constructs(
             b')' | b'}' | b']' => {
                 let closes = |open: u8| {
                     open == byte
-                        || (byte == b')' && open == SUBSTITUTION)
+                        || (byte == b')' && matches!(open, SUBSTITUTION | ARITHMETIC))
                         || (byte == b']' && open == b'[')
                 };
                 if open.last().is_some_and(|&last| closes(last)) {
@@ -625,6 +636,8 @@ mod tests {
     #[case::nested_subscripts("${A[${A[${A[x]}]}]}", false, true)]
     #[case::substitutions_left_open("${1[x}${1[x}${1[x}", false, true)]
     #[case::substitution_met_by_another_closer("${A:-$[1)]}", true, true)]
+    #[case::arithmetic_closed_by_one_paren_thrice("$(( a) $(( b) $(( c)", true, true)]
+    #[case::arithmetic_and_subshells("$(( 1 + (2) )) $((cd /; ls)) $( (x) )", false, false)]
     #[case::literal_brace_in_a_substitution("$(find /sql -exec cat {} \\;)", false, false)]
     fn nesting_of_words(#[case] text: &str, #[case] heredoc_body: bool, #[case] too_deep: bool) {
         assert_eq!(word_nesting_too_deep(text, heredoc_body), too_deep);
