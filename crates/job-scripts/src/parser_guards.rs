@@ -71,6 +71,9 @@ pub(crate) fn substitution_open_across_heredoc(text: &str) -> bool {
                 b'\'' if !double => single = !single,
                 b'"' if !single => double = !double,
                 b'\n' if !single && !double => break,
+                // A quote carrying a substitution past the line where the body starts: the
+                // tokenizer panics on it even when it closes later (found by fuzzing).
+                b'\n' if double && (substitution || arithmetic || parameter) => return true,
                 b'$' if !single && bytes.get(i + 1) == Some(&b'(') => substitution = true,
                 b'$' if !single && bytes.get(i + 1) == Some(&b'[') => arithmetic = true,
                 b'$' if !single && bytes.get(i + 1) == Some(&b'{') => parameter = true,
@@ -390,6 +393,21 @@ fn scan_constructs(
         observe(i, &open);
         match byte {
             b'\\' => i += 1,
+            // A comment runs to the end of the line, closers and all (`$(#)` stays open).
+            b'#' if !heredoc_body
+                && open.last() != Some(&b'"')
+                && (i == 0
+                    || matches!(
+                        bytes[i - 1],
+                        b' ' | b'\t' | b'\n' | b'(' | b';' | b'&' | b'|'
+                    )) =>
+            {
+                i += bytes[i..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .unwrap_or(bytes.len() - i);
+                continue;
+            }
             b'\'' if !heredoc_body && open.last() != Some(&b'"') => {
                 i += bytes[i + 1..]
                     .iter()
@@ -516,7 +534,9 @@ mod tests {
     #[case::here_string("psql <<< \"$(cat <<EOF\nSELECT 1\nEOF\n)\"", false)]
     #[case::substitution_before_the_operator("x=$(cat <<EOF\nSELECT 1\nEOF\n)", false)]
     #[case::open_after_the_operator("psql <<EOF $(( (1)\nx\nEOF\n", true)]
-    #[case::closed_in_quotes_on_a_later_line("psql <<-EOF \"$(x\n\tEOF\n)\"", false)]
+    #[case::closed_in_quotes_on_a_later_line("psql <<-EOF \"$(x\n\tEOF\n)\"", true)]
+    #[case::quoted_substitution_closed_on_its_line("psql <<EOF \"$(x)\"\nEOF\n", false)]
+    #[case::closer_in_a_comment_of_a_substitution("''<<'' ''$(l)$(#)", true)]
     #[case::quote_carries_it_to_the_next_line("psql <<EOF \"a\nb $(( (1)\"\nEOF\n", true)]
     #[case::single_quotes_hide_it("psql <<EOF '$(('\nEOF\n", false)]
     #[case::escaped("psql <<EOF \\$\\(\nEOF\n", false)]
