@@ -393,9 +393,10 @@ fn scan_constructs(
         observe(i, &open);
         match byte {
             b'\\' => i += 1,
-            // A comment runs to the end of the line, closers and all (`$(#)` stays open).
+            // A comment in a command substitution runs to the end of the line, closers and
+            // all (`$(#)` stays open). Elsewhere in a word a `#` is text.
             b'#' if !heredoc_body
-                && open.last() != Some(&b'"')
+                && open.last() == Some(&SUBSTITUTION)
                 && (i == 0
                     || matches!(
                         bytes[i - 1],
@@ -537,6 +538,7 @@ mod tests {
     #[case::closed_in_quotes_on_a_later_line("psql <<-EOF \"$(x\n\tEOF\n)\"", true)]
     #[case::quoted_substitution_closed_on_its_line("psql <<EOF \"$(x)\"\nEOF\n", false)]
     #[case::closer_in_a_comment_of_a_substitution("''<<'' ''$(l)$(#)", true)]
+    #[case::hash_outside_a_substitution("''<<'' ''(l #)$(x)\n\n", false)]
     #[case::quote_carries_it_to_the_next_line("psql <<EOF \"a\nb $(( (1)\"\nEOF\n", true)]
     #[case::single_quotes_hide_it("psql <<EOF '$(('\nEOF\n", false)]
     #[case::escaped("psql <<EOF \\$\\(\nEOF\n", false)]
