@@ -103,20 +103,9 @@ pub(crate) const HEREDOC_WITHOUT_DELIMITER: &str = "a here-document operator wit
 /// operator instead of its delimiter word: a syntax error, on which brush-parser's tokenizer
 /// panics when it is inside a `$(` (an `unwrap` at the end of the input; found by fuzzing).
 pub(crate) fn heredoc_without_delimiter(text: &str) -> bool {
-    let bytes = text.as_bytes();
     let mut from = 0;
     while let Some(operator) = heredoc_operator(&text[from..]).map(|at| from + at) {
-        let mut i = operator + 2;
-        if bytes.get(i) == Some(&b'-') {
-            i += 1;
-        }
-        while matches!(bytes.get(i), Some(b' ' | b'\t')) {
-            i += 1;
-        }
-        if matches!(
-            bytes.get(i),
-            None | Some(b'\n' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')')
-        ) {
+        if heredoc_tag(&text[operator..]).is_empty() {
             return true;
         }
         from = operator + 2;
@@ -139,18 +128,22 @@ fn heredoc_operator_at(bytes: &[u8], i: usize) -> bool {
     run % 3 == 2
 }
 
-/// The delimiter of the here-document whose operator starts a text, quotes and backslashes
-/// removed (empty when there is none).
-fn heredoc_delimiter(operator: &str) -> String {
+/// The word after the here-document operator that starts a text, as written (empty when
+/// the line ends or an operator follows instead).
+fn heredoc_tag(operator: &str) -> &str {
     let rest = operator[2..].strip_prefix('-').unwrap_or(&operator[2..]);
-    rest.trim_start_matches([' ', '\t'])
+    let tag = rest.trim_start_matches([' ', '\t']);
+    let end = tag
+        .find([' ', '\t', '\n', ';', '&', '|', '<', '>', '(', ')'])
+        .unwrap_or(tag.len());
+    &tag[..end]
+}
+
+/// The delimiter of the here-document whose operator starts a text: its tag with quotes and
+/// backslashes removed.
+fn heredoc_delimiter(operator: &str) -> String {
+    heredoc_tag(operator)
         .chars()
-        .take_while(|c| {
-            !matches!(
-                c,
-                ' ' | '\t' | '\n' | ';' | '&' | '|' | '<' | '>' | '(' | ')'
-            )
-        })
         .filter(|c| !matches!(c, '\'' | '"' | '\\'))
         .collect()
 }
@@ -213,28 +206,32 @@ pub(crate) fn backtracking_nesting(tokens: &[Token]) -> usize {
     deepest_case + open_parens
 }
 
-/// Escapes the `[` of every word that starts like an array-element assignment (`NAME[`) but
-/// cannot be one (no `]=` or `]+=` in it), outside here-documents: `u[x` becomes `u\[x`,
-/// which a shell reads the same (our expansion does not glob). brush-parser tries every
-/// word of a command as such an assignment and reads the subscript with its word parser, in
-/// time exponential in what it nests (the fuzzer found arguments of 378 bytes that took
-/// 2.3 s, and 143 s); after the escape the attempt fails at the name.
-pub(crate) fn escape_subscripts_that_cannot_assign(tokens: &mut [Token]) {
+/// A word that may assign an array element (`NAME[…]=`) nested too deep for the parser
+/// ([`word_nesting_too_deep`]).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct ArrayAssignmentTooDeep;
+
+/// Readies the words that start like an array-element assignment (`NAME[`), outside
+/// here-documents, for brush-parser, which tries every word of a command as such an
+/// assignment and reads the subscript with its word parser, in time exponential in what it
+/// nests (the fuzzer found arguments of 378 bytes that took 2.3 s, and 143 s). A word that
+/// cannot be one (no `]=` or `]+=` in it) gets its `[` escaped: `u[x` becomes `u\[x`, which a
+/// shell reads the same (our expansion does not glob), and the attempt fails at the name. A
+/// word that may be one is refused when nested too deep.
+pub(crate) fn ready_array_element_words(
+    tokens: &mut [Token],
+) -> Result<(), ArrayAssignmentTooDeep> {
     for word in command_words(tokens) {
-        if let Some(name) = array_element_name(word)
-            && !word.contains("]=")
-            && !word.contains("]+=")
-        {
+        let Some(name) = array_element_name(word.as_bytes()) else {
+            continue;
+        };
+        if !word.contains("]=") && !word.contains("]+=") {
             word.insert(name, '\\');
+        } else if word_nesting_too_deep(word, false) {
+            return Err(ArrayAssignmentTooDeep);
         }
     }
-}
-
-/// Whether a word that may assign an array element (`NAME[…]=`) is nested too deep for the
-/// parser ([`word_nesting_too_deep`]): see [`escape_subscripts_that_cannot_assign`].
-pub(crate) fn array_assignment_too_deep(tokens: &mut [Token]) -> bool {
-    command_words(tokens)
-        .any(|word| array_element_name(word).is_some() && word_nesting_too_deep(word, false))
+    Ok(())
 }
 
 /// The words of a script's tokens, without the tags and bodies of here-documents (which
@@ -258,8 +255,7 @@ fn command_words(tokens: &mut [Token]) -> impl Iterator<Item = &mut String> {
 }
 
 /// The length of `NAME` when a word starts with `NAME[`.
-fn array_element_name(word: &str) -> Option<usize> {
-    let bytes = word.as_bytes();
+fn array_element_name(bytes: &[u8]) -> Option<usize> {
     let name = bytes
         .iter()
         .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
@@ -316,9 +312,8 @@ const ARITHMETIC: u8 = b'A';
 
 /// How many levels of nesting one complex array subscript (or one `$((` closed by a single
 /// `)`, which the parser reads both ways: a body of those and double quotes took 1.5 s
-/// natively) costs. Each multiplies the word
-/// parser's time by 40 to 1,000 (`${A[x}` six times in a row took 17 s, `${A[$((x]}` four
-/// times 10 s), a level of nesting by 2 to 3.3.
+/// natively) costs. Each multiplies the word parser's time by 40 to 1,000 (`${A[x}` six times
+/// in a row took 17 s, `${A[$((x]}` four times 10 s), a level of nesting by 2 to 3.3.
 const COMPLEX_SUBSCRIPT_WEIGHT: usize = 3;
 
 /// The array subscripts (`${NAME[`, `${!NAME[`, `${#NAME[`) of a text that are complex.
@@ -340,16 +335,7 @@ fn subscript_after(expansion: &[u8]) -> Option<&[u8]> {
         Some(b'!' | b'#') => &expansion[1..],
         _ => expansion,
     };
-    if !name
-        .first()
-        .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
-    {
-        return None;
-    }
-    let length = name
-        .iter()
-        .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))?;
-    (name[length] == b'[').then(|| &name[length + 1..])
+    array_element_name(name).map(|length| &name[length + 1..])
 }
 
 /// Whether a subscript (the bytes after its `[`) is left open (no `]` before the expansion's
@@ -601,13 +587,13 @@ mod tests {
 
     #[rstest]
     #[case::plain_assignment("ARR[0]=x; ARR[$i]=\"${B[$((i + 1))]}\"; echo ${A[x}${A[x}", false)]
-    #[case::assignment_nested_too_deep(
-        "ep u[M=$@(sc\"p ${DBw[\"xo${DBn:${rw[-l \"D '${D[-*p upsql \"X\"l)l);u",
-        true
-    )]
+    #[case::assignment_nested_too_deep("echo u[${A[x}${A[x}${A[x}]=1", true)]
     #[case::assignment_to_a_positional_parameter("echo 1[${A[x}${A[x}${A[x}", false)]
     fn array_assignments_nested_too_deep(#[case] script: &str, #[case] too_deep: bool) {
-        assert_eq!(array_assignment_too_deep(&mut tokens(script)), too_deep);
+        assert_eq!(
+            ready_array_element_words(&mut tokens(script)).is_err(),
+            too_deep
+        );
     }
 
     #[rstest]
@@ -617,7 +603,7 @@ mod tests {
     #[case::not_a_name("echo 1[x [x .[x", "echo 1[x [x .[x")]
     fn subscripts_that_cannot_assign_are_escaped(#[case] script: &str, #[case] escaped: &str) {
         let mut tokens = tokens(script);
-        escape_subscripts_that_cannot_assign(&mut tokens);
+        assert_eq!(ready_array_element_words(&mut tokens), Ok(()));
         let words: Vec<String> = tokens
             .iter()
             .filter_map(|token| match token {

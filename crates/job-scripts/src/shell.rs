@@ -16,9 +16,9 @@ use brush_parser::word::{self, Parameter, ParameterExpr, SpecialParameter, WordP
 use crate::model::Resolution;
 use crate::parser_guards::{
     HEREDOC_WITHOUT_DELIMITER, MAX_BACKTRACKING_NESTING, MAX_WORD_NESTING,
-    SUBSTITUTION_OPEN_ACROSS_HEREDOC, array_assignment_too_deep, backtracking_nesting,
-    escape_subscripts_that_cannot_assign, has_oversized_number, heredoc_without_delimiter,
-    nesting_estimate, substitution_open_across_heredoc, word_nesting_too_deep,
+    SUBSTITUTION_OPEN_ACROSS_HEREDOC, backtracking_nesting, has_oversized_number,
+    heredoc_without_delimiter, nesting_estimate, ready_array_element_words,
+    substitution_open_across_heredoc, word_nesting_too_deep,
 };
 use crate::text::{Field, MAX_VALUE_BYTES, basename, normalize_path, shorten};
 
@@ -60,7 +60,7 @@ pub(crate) enum ScriptError {
     /// Nests `case` statements and unclosed `(` deeper than [`MAX_BACKTRACKING_NESTING`].
     Backtracking,
     /// Has an array-element assignment word nested deeper than [`MAX_WORD_NESTING`]
-    /// ([`array_assignment_too_deep`]).
+    /// ([`ready_array_element_words`]).
     ArrayAssignmentTooDeep,
     /// Contains numbers the parser cannot represent.
     Unsupported,
@@ -117,10 +117,7 @@ pub(crate) fn parse(text: &str) -> Result<ast::Program, ScriptError> {
     if backtracking_nesting(&tokens) > MAX_BACKTRACKING_NESTING {
         return Err(ScriptError::Backtracking);
     }
-    escape_subscripts_that_cannot_assign(&mut tokens);
-    if array_assignment_too_deep(&mut tokens) {
-        return Err(ScriptError::ArrayAssignmentTooDeep);
-    }
+    ready_array_element_words(&mut tokens).map_err(|_| ScriptError::ArrayAssignmentTooDeep)?;
     brush_parser::parse_tokens(&tokens, &options).map_err(syntax_error)
 }
 
