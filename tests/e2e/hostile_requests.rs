@@ -713,6 +713,11 @@ fn secret_values_are_never_quoted(#[case] command: Value, #[case] quoted: &str) 
     "script has a word NAME[… nested deeper than 8 levels",
     "\"psql -c 'DELETE FROM t' u[${A[x}${A[x}${A[x}${A[x}${A[x}${A[x}]=1\""
 )]
+#[case::heredoc_body_runs_past_the_closer(
+    "x=$(cat <<EOF\n)\nEOF\npsql -c 'DELETE FROM t'".to_owned(),
+    "shell syntax error: a $(, ${ or $[ left open across a here-document",
+    "\"x=$(cat <<EOF ) EOF psql -c 'DELETE FROM t'\""
+)]
 #[case::heredoc_without_delimiter(
     "x=$(cat << ;\n)\npsql -c 'DELETE FROM t'".to_owned(),
     "shell syntax error: a here-document operator without a delimiter",
@@ -738,7 +743,9 @@ fn scripts_the_parser_cannot_read_safely_are_answered(
 /// answered at once, not cut off by the deadline: a here-document body whose array subscripts
 /// are left open (six `${A[x}` took 17 s natively) is not expanded, so the SQL it feeds could
 /// not be inspected; an argument that starts like an array-element assignment (`u[…`) but
-/// cannot be one is not read as one, and the script is inspected as usual.
+/// cannot be one is not read as one, and neither is a word whose single quotes, not quotes in
+/// a double-quoted `${…}`, hide `$[` nested too deep (1.5 s for 130 bytes): the script is
+/// inspected as usual.
 #[rstest]
 #[case::heredoc_body_with_subscripts_left_open(
     format!("psql <<EOF\n{}EOF\n", "DELETE FROM t WHERE id = '${IDS[x}';\n".repeat(6)),
@@ -746,6 +753,10 @@ fn scripts_the_parser_cannot_read_safely_are_answered(
 )]
 #[case::argument_like_an_array_assignment(
     format!("psql -c 'DELETE FROM t' u[{}", "${A[x}".repeat(6)),
+    "psql runs DELETE (-c): \"DELETE FROM t\"; hand-run writes belong in the application's own operator, CRD or configuration, or in a versioned migration tool (flyway, liquibase, atlas, sqitch, golang-migrate, dbmate, …)".to_owned()
+)]
+#[case::nesting_hidden_by_single_quotes_in_a_quoted_parameter(
+    format!("psql -c 'DELETE FROM t' \"${{A:-'{}'}}\"", "$[".repeat(8)),
     "psql runs DELETE (-c): \"DELETE FROM t\"; hand-run writes belong in the application's own operator, CRD or configuration, or in a versioned migration tool (flyway, liquibase, atlas, sqitch, golang-migrate, dbmate, …)".to_owned()
 )]
 fn scripts_the_parser_would_backtrack_on_are_answered_at_once(
@@ -758,5 +769,23 @@ fn scripts_the_parser_would_backtrack_on_are_answered_at_once(
     assert_eq!(
         response.message().unwrap_or_default(),
         format!("Job shop/seed: container seed: {finding}")
+    );
+}
+
+/// A here-document inside a `$(` is read as a shell reads it: its body, `)` and all, runs to
+/// its delimiter line, so the script parses and its other commands are inspected. brush's word
+/// parser ends the substitution at the body's `)`, so that substitution alone is reported as
+/// not inspected.
+#[test]
+fn closer_in_a_heredoc_body_inside_a_substitution() {
+    let script = "x=$(cat <<EOF\n1) first\nEOF\n)\npsql -c 'DELETE FROM t'";
+    let response = validate_seed_job(json!(["bash", "-c", script]), json!([]));
+    assert!(!response.allowed);
+    assert_eq!(
+        response.message().unwrap_or_default(),
+        format!(
+            "Job shop/seed: container seed: {}\nJob shop/seed: container seed: sh runs a script that could not be inspected (parse: shell syntax error: unterminated here document sequence; tag(s) [EOF] found at:…): \"cat <<EOF 1\"; {OPAQUE_FIX}",
+            "psql runs DELETE (-c): \"DELETE FROM t\"; hand-run writes belong in the application's own operator, CRD or configuration, or in a versioned migration tool (flyway, liquibase, atlas, sqitch, golang-migrate, dbmate, …)"
+        )
     );
 }

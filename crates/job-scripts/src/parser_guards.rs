@@ -2,8 +2,6 @@
 //! fuzzing (`fuzz/regressions/shell_script/`): on these the parser backtracks for minutes,
 //! its tokenizer panics (a trap in a wasm module), or it recurses past any stack.
 
-use std::collections::HashMap;
-
 use brush_parser::Token;
 
 /// Deepest nesting of `case` statements plus `(` left open at the end of a script that is
@@ -27,35 +25,21 @@ pub(crate) fn substitution_open_across_heredoc(text: &str) -> bool {
     if heredoc_operator(text).is_none() {
         return false;
     }
-    // A here-document inside a `$(`, `${` or `$[` that the text never closes: the same panic,
-    // at the end of the input (a syntax error either way).
+    // A here-document inside a `$(`, `${` or `$[` that the text never closes, or whose body
+    // runs past its closer (`$(<<EOF\n)\nEOF`) or to the end (no delimiter line): the same
+    // panic, at the end of the input (a syntax error either way). The tokenizer does not read
+    // brackets as this scan does, so any here-document left without its delimiter line counts
+    // once one is in a substitution.
     let is_substitution = |closing: &u8| matches!(*closing, SUBSTITUTION | b'}' | b']' | b'`');
-    let mut operators_in_substitutions = Vec::new();
-    let still_open = scan_constructs(text, false, usize::MAX, |i, open| {
-        if heredoc_operator_at(text.as_bytes(), i) && open.iter().any(is_substitution) {
-            operators_in_substitutions.push(i);
-        }
+    let mut heredoc_in_substitution = false;
+    let script = scan_constructs(text, false, usize::MAX, |i, open| {
+        heredoc_in_substitution |=
+            starts_heredoc(text.as_bytes(), i, open) && open.iter().any(is_substitution);
     });
-    if still_open.iter().any(is_substitution) {
+    if script.open.iter().any(is_substitution)
+        || (heredoc_in_substitution && script.heredoc_unterminated)
+    {
         return true;
-    }
-    // A here-document inside one without its delimiter line after it: the body runs to the
-    // end of the input, with the closing `)` in it (`$(<< $()`, or a `)` after a comment).
-    if !operators_in_substitutions.is_empty() {
-        let (lines, lines_without_tabs) =
-            (lines_last_start(text, ""), lines_last_start(text, "\t"));
-        if operators_in_substitutions.iter().any(|&operator| {
-            let lines = if text[operator..].starts_with("<<-") {
-                &lines_without_tabs
-            } else {
-                &lines
-            };
-            lines
-                .get(heredoc_delimiter(&text[operator..]).as_str())
-                .is_none_or(|&line| line <= operator)
-        }) {
-            return true;
-        }
     }
     let bytes = text.as_bytes();
     let mut from = 0;
@@ -145,19 +129,6 @@ fn heredoc_delimiter(operator: &str) -> String {
     heredoc_tag(operator)
         .chars()
         .filter(|c| !matches!(c, '\'' | '"' | '\\'))
-        .collect()
-}
-
-/// Where the last line with each text starts, with `leading` characters removed from the
-/// start of each line (tabs for `<<-`).
-fn lines_last_start<'a>(text: &'a str, leading: &str) -> HashMap<&'a str, usize> {
-    let mut start = 0;
-    text.split('\n')
-        .map(|line| {
-            let at = start;
-            start += line.len() + 1;
-            (line.trim_start_matches(|c| leading.contains(c)), at)
-        })
         .collect()
 }
 
@@ -288,19 +259,34 @@ pub(crate) const MAX_WORD_NESTING: usize = 8;
 pub(crate) fn word_nesting_too_deep(text: &str, heredoc_body: bool) -> bool {
     let bytes = text.as_bytes();
     let (mut deepest, mut out_of_order, mut ambiguous_arithmetic) = (0, false, 0);
-    let open = scan_constructs(text, heredoc_body, MAX_WORD_NESTING, |i, open| {
-        deepest = deepest.max(open.len());
-        out_of_order |= matches!(
-            (open.last(), bytes[i]),
-            (Some(b'}'), b')' | b']') | (Some(b']'), b')' | b'}')
-        );
-        // `$((` closed by a single `)`: arithmetic or a subshell in a substitution.
-        if open.last() == Some(&ARITHMETIC) && bytes[i] == b')' && bytes.get(i + 1) != Some(&b')') {
-            ambiguous_arithmetic += 1;
-        }
-    });
+    let Constructs { open, .. } =
+        scan_constructs(text, heredoc_body, MAX_WORD_NESTING, |i, open| {
+            deepest = deepest.max(open.len());
+            out_of_order |= matches!(
+                (open.last(), bytes[i]),
+                (Some(b'}'), b')' | b']') | (Some(b']'), b')' | b'}')
+            );
+            // `$((` closed by a single `)`: arithmetic or a subshell in a substitution.
+            if open.last() == Some(&ARITHMETIC)
+                && bytes[i] == b')'
+                && bytes.get(i + 1) != Some(&b')')
+            {
+                ambiguous_arithmetic += 1;
+            }
+        });
+    // Whether a single quote quotes depends on where it is (not in `"${A:-'x'}"`), and the
+    // parser tries the readings where it does not too: the nesting it hides counts (the
+    // fuzzer found a 130-byte word of `$[` and `'` in double quotes that took 1.5 s).
+    let mut deepest_unquoted = 0;
+    if !heredoc_body {
+        let Constructs { open, .. } = scan_constructs(text, true, MAX_WORD_NESTING, |_, open| {
+            deepest_unquoted = deepest_unquoted.max(open.len());
+        });
+        deepest_unquoted = deepest_unquoted.max(open.len());
+    }
     let hard = complex_subscripts(text) + ambiguous_arithmetic;
-    deepest.max(open.len()) + COMPLEX_SUBSCRIPT_WEIGHT.saturating_mul(hard) > MAX_WORD_NESTING
+    deepest.max(open.len()).max(deepest_unquoted) + COMPLEX_SUBSCRIPT_WEIGHT.saturating_mul(hard)
+        > MAX_WORD_NESTING
         || out_of_order
         || open
             .iter()
@@ -362,23 +348,48 @@ fn is_complex_subscript(subscript: &[u8]) -> bool {
 /// What [`scan_constructs`] records for an open `$(` (a `(` records the `)` that closes it).
 const SUBSTITUTION: u8 = b'$';
 
+/// What [`scan_constructs`] finds at the end of a text.
+struct Constructs {
+    /// The constructs still open, as their closing bytes, innermost last.
+    open: Vec<u8>,
+    /// Whether a here-document's body runs to the end of the text (no delimiter line) or the
+    /// text ends before the line after its operator.
+    heredoc_unterminated: bool,
+}
+
 /// The constructs (expansions, brackets, quotes) still open at the end of a text, as their
 /// closing bytes ([`SUBSTITUTION`] for `$(`, `[` for a plain `[`), innermost last; the scan
 /// stops early once more than `limit` are open. `observe` is told what is open before each
-/// byte the scan reads (bytes between single quotes are skipped).
+/// byte the scan reads (bytes between single quotes are skipped, and so are the bodies of the
+/// here-documents of a script: a closer in one closes nothing).
 fn scan_constructs(
     text: &str,
     heredoc_body: bool,
     limit: usize,
     mut observe: impl FnMut(usize, &[u8]),
-) -> Vec<u8> {
+) -> Constructs {
     let bytes = text.as_bytes();
     let mut open: Vec<u8> = Vec::new();
+    let mut pending_heredocs = Vec::new();
     let mut i = 0;
     while let Some(&byte) = bytes.get(i) {
         observe(i, &open);
+        if !heredoc_body && starts_heredoc(bytes, i, &open) {
+            pending_heredocs.push(i);
+        }
         match byte {
             b'\\' => i += 1,
+            b'\n' if !pending_heredocs.is_empty() && open.last() != Some(&b'"') => {
+                let Some(after) = after_heredoc_bodies(text, i + 1, &pending_heredocs) else {
+                    return Constructs {
+                        open,
+                        heredoc_unterminated: true,
+                    };
+                };
+                i = after;
+                pending_heredocs.clear();
+                continue;
+            }
             // A comment in a command substitution runs to the end of the line, closers and
             // all (`$(#)` stays open). Elsewhere in a word a `#` is text.
             b'#' if !heredoc_body
@@ -450,7 +461,49 @@ fn scan_constructs(
         }
         i += 1;
     }
-    open
+    Constructs {
+        open,
+        heredoc_unterminated: !pending_heredocs.is_empty(),
+    }
+}
+
+/// Whether a here-document operator of a script starts at a byte: not one between double
+/// quotes, nor a shift in arithmetic (`$((1 << 2))`, `$[1 << 2]`).
+fn starts_heredoc(bytes: &[u8], i: usize, open: &[u8]) -> bool {
+    heredoc_operator_at(bytes, i)
+        && !matches!(
+            open.iter()
+                .rev()
+                .copied()
+                .find(|&closing| matches!(closing, b'"' | SUBSTITUTION | ARITHMETIC | b']' | b'`')),
+            Some(b'"' | ARITHMETIC | b']')
+        )
+}
+
+/// Where a script goes on after the bodies of the here-documents whose operators are pending
+/// at a newline, the body of each running to its delimiter line; `None` when one has none.
+fn after_heredoc_bodies(text: &str, mut from: usize, operators: &[usize]) -> Option<usize> {
+    for &operator in operators {
+        let delimiter = heredoc_delimiter(&text[operator..]);
+        let strip_tabs = text[operator..].starts_with("<<-");
+        loop {
+            if from >= text.len() {
+                return None;
+            }
+            let line_end = text[from..].find('\n').map_or(text.len(), |end| from + end);
+            let line = &text[from..line_end];
+            let line = if strip_tabs {
+                line.trim_start_matches('\t')
+            } else {
+                line
+            };
+            from = (line_end + 1).min(text.len());
+            if line == delimiter {
+                break;
+            }
+        }
+    }
+    Some(from)
 }
 
 /// An upper bound of the nesting depth: brackets and block keywords, quotes ignored.
@@ -544,6 +597,13 @@ mod tests {
     #[case::parameter_open_after_the_operator("psql <<EOF ${A/x/$(date);\nEOF\n", true)]
     #[case::parameter_closed_after_the_operator("psql <<EOF ${A:-x} \"${B}\"\nEOF\n", false)]
     #[case::heredoc_inside_an_unclosed_parameter("x ${A:-$(cat <<EOF\n", true)]
+    #[case::heredoc_in_a_substitution_without_a_body("a=$(cat <<E)", true)]
+    #[case::heredoc_without_a_body("cat <<E", false)]
+    #[case::body_swallows_the_closer("''$(<<EOF\n)\nEOF", true)]
+    #[case::delimiter_line_after_the_closer("x=$(cat <<EOF\n)\nEOF\n)\n", false)]
+    #[case::closer_in_the_body("x=$(cat <<EOF\n(a) b)\nEOF\n)\n", false)]
+    #[case::inner_substitution("x=\"$(f \"$(cat <<'E'\nx\nE\n)\")\"\n", false)]
+    #[case::shift_in_arithmetic("x=$((1 << 2)); y=$[1 << 2]; z=$(( (3 << 1) ))\n", false)]
     fn substitutions_open_across_heredocs(#[case] script: &str, #[case] open: bool) {
         assert_eq!(substitution_open_across_heredoc(script), open);
     }
@@ -625,7 +685,9 @@ mod tests {
         true,
         false
     )]
-    #[case::quoted_sql_parens(&format!("'SELECT {}1{}'", "(".repeat(12), ")".repeat(12)), false, false)]
+    #[case::quoted_sql_parens(&format!("'SELECT {}1{}'", "(".repeat(4), ")".repeat(4)), false, false)]
+    #[case::nesting_in_single_quotes(&format!("'SELECT {}1{}'", "(".repeat(9), ")".repeat(9)), false, true)]
+    #[case::single_quotes_in_a_quoted_parameter(&format!("\"${{A:-'{}'}}\"", "$[".repeat(8)), false, true)]
     #[case::brackets_in_double_quotes("\"(((((((((((\" \"a)\"", false, false)]
     #[case::quoted_brackets_do_not_close(&"\"$((\"a)b)\"${\"c\n".repeat(3), true, true)]
     #[case::apostrophes_in_a_body(&format!("it's {}", "\"$(( ".repeat(4)), true, true)]
