@@ -734,7 +734,7 @@ fn scripts_the_parser_cannot_read_safely_are_answered(
     assert_eq!(
         response.message().unwrap_or_default(),
         format!(
-            "Job shop/seed: container seed: sh runs a script that could not be inspected (parse: {reason}): {quoted}; {OPAQUE_FIX}"
+            "Job shop/seed: container seed: bash runs a script that could not be inspected (parse: {reason}): {quoted}; {OPAQUE_FIX}"
         )
     );
 }
@@ -784,7 +784,7 @@ fn closer_in_a_heredoc_body_inside_a_substitution() {
     assert_eq!(
         response.message().unwrap_or_default(),
         format!(
-            "Job shop/seed: container seed: {}\nJob shop/seed: container seed: sh runs a script that could not be inspected (parse: shell syntax error: unterminated here document sequence; tag(s) [EOF] found at:…): \"cat <<EOF 1\"; {OPAQUE_FIX}",
+            "Job shop/seed: container seed: {}\nJob shop/seed: container seed: bash runs a script that could not be inspected (parse: shell syntax error: unterminated here document sequence; tag(s) [EOF] found at:…): \"cat <<EOF 1\"; {OPAQUE_FIX}",
             "psql runs DELETE (-c): \"DELETE FROM t\"; hand-run writes belong in the application's own operator, CRD or configuration, or in a versioned migration tool (flyway, liquibase, atlas, sqitch, golang-migrate, dbmate, …)"
         )
     );

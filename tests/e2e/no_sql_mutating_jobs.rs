@@ -264,7 +264,7 @@ fn secret_volume() -> Value {
     json!({"name": "scripts", "secret": {"secretName": "seed-scripts"}})
 }
 
-const OPAQUE_SEED: &str = "Job shop/seed: container seed: sh runs a script that could not be inspected (script: /scripts/seed.sh): \"/scripts/seed.sh\"";
+const OPAQUE_SEED: &str = "Job shop/seed: container seed: bash runs a script that could not be inspected (script: /scripts/seed.sh): \"/scripts/seed.sh\"";
 const MISSING_CONFIG_MAP: &str = "Job shop/seed: ConfigMap shop/seed-scripts could not be read (error invoking host capability kubernetes.get_resource: Host error: Callback evaluation failure: Cannot find v1/ConfigMap named 'seed-scripts' inside of namespace 'Some(\"shop\")'); the scripts mounted from it could not be inspected";
 
 enum Expect {

@@ -15,7 +15,8 @@ use crate::sql;
 use crate::text::{Field, basename, join_fields, normalize_path, shorten};
 use crate::tools;
 
-/// Client name of findings about shell scripts themselves.
+/// Client name of findings about shell scripts themselves when the shell's own name is not
+/// known (`su -c`, a script file without a shebang); otherwise findings name it (`bash`).
 pub const SHELL: &str = "sh";
 /// [`Finding::operation`] of an [`FindingKind::OpaqueScript`]: a file that cannot be read.
 pub const OPAQUE_FILE: &str = "file";
@@ -212,12 +213,13 @@ impl Analyzer<'_> {
             return;
         }
         if first.as_str().contains('/') {
-            self.script_file(first, &argv[1..], &ctx, false);
+            self.script_file(first, &argv[1..], &ctx, None);
         }
     }
 
     /// `sh [options] -c SCRIPT [arg0 args…]`, `sh FILE args…`, `… | sh`.
     fn shell(&mut self, argv: &[Field], stdin: &Stdin, ctx: &Ctx) {
+        let shell = basename(argv[0].as_str());
         let mut i = 1;
         let mut command_mode = false;
         while let Some(a) = argv.get(i) {
@@ -258,7 +260,7 @@ impl Analyzer<'_> {
                 let statement = join_fields(argv);
                 self.report(
                     FindingKind::OpaqueScript,
-                    SHELL,
+                    shell,
                     &statement,
                     OPAQUE_VARIABLE,
                     "-c",
@@ -267,9 +269,14 @@ impl Analyzer<'_> {
                 );
                 return;
             }
-            self.run_script(script.as_str(), None, arg0, Some(positionals), ctx);
+            self.run_script(script.as_str(), None, arg0, Some(positionals), shell, ctx);
         } else if let Some(path) = argv.get(i) {
-            self.script_file(path, argv.get(i + 1..).unwrap_or_default(), ctx, true);
+            self.script_file(
+                path,
+                argv.get(i + 1..).unwrap_or_default(),
+                ctx,
+                Some(shell),
+            );
         } else {
             let statement = join_fields(argv);
             match stdin {
@@ -278,7 +285,7 @@ impl Analyzer<'_> {
                     if text.is_opaque() {
                         self.report(
                             FindingKind::OpaqueScript,
-                            SHELL,
+                            shell,
                             &statement,
                             OPAQUE_VARIABLE,
                             via,
@@ -286,16 +293,18 @@ impl Analyzer<'_> {
                             None,
                         );
                     } else {
-                        self.run_script(text.as_str(), None, SHELL.to_owned(), None, ctx);
+                        let arg0 = shell.to_owned();
+                        self.run_script(text.as_str(), None, arg0, None, shell, ctx);
                     }
                 }
                 Stdin::File { path, via } => match self.read(path) {
                     Resolution::Resolved(text) => {
-                        self.run_script(&text, Some(path.clone()), SHELL.to_owned(), None, ctx);
+                        let arg0 = shell.to_owned();
+                        self.run_script(&text, Some(path.clone()), arg0, None, shell, ctx);
                     }
                     _ => self.report(
                         FindingKind::OpaqueScript,
-                        SHELL,
+                        shell,
                         &statement,
                         OPAQUE_FILE,
                         via,
@@ -305,7 +314,7 @@ impl Analyzer<'_> {
                 },
                 Stdin::Unknown { via } => self.report(
                     FindingKind::OpaqueScript,
-                    SHELL,
+                    shell,
                     &statement,
                     OPAQUE_PIPE,
                     via,
@@ -323,7 +332,8 @@ impl Analyzer<'_> {
             match a.as_str() {
                 "-c" | "--command" => {
                     if let Some(script) = argv.get(i + 1) {
-                        self.run_script(script.as_str(), None, SHELL.to_owned(), None, ctx);
+                        let arg0 = SHELL.to_owned();
+                        self.run_script(script.as_str(), None, arg0, None, SHELL, ctx);
                     }
                     return;
                 }
@@ -336,13 +346,14 @@ impl Analyzer<'_> {
         }
     }
 
-    /// Runs a script file given as a program (`/scripts/run.sh`) or to a shell (`bash FILE`).
-    fn script_file(&mut self, path: &Field, args: &[Field], ctx: &Ctx, explicit: bool) {
+    /// Runs a script file given as a program (`/scripts/run.sh`, `shell` is `None`: its
+    /// shebang names the shell) or to a shell (`bash FILE`).
+    fn script_file(&mut self, path: &Field, args: &[Field], ctx: &Ctx, shell: Option<&str>) {
         if path.has_unknown() {
-            if explicit {
+            if let Some(shell) = shell {
                 self.report(
                     FindingKind::OpaqueScript,
-                    SHELL,
+                    shell,
                     path.as_str(),
                     OPAQUE_VARIABLE,
                     path.as_str(),
@@ -355,14 +366,15 @@ impl Analyzer<'_> {
         let path = normalize_path(path.as_str(), ctx.cwd.as_deref());
         match self.read(&path) {
             Resolution::Resolved(text) => {
-                if !runs_in_shell(&text) {
+                let Some(shell) = shell.or_else(|| shebang_shell(&text)) else {
                     return;
-                }
-                self.run_script(&text, Some(path.clone()), path, Some(args.to_vec()), ctx);
+                };
+                let positionals = Some(args.to_vec());
+                self.run_script(&text, Some(path.clone()), path, positionals, shell, ctx);
             }
             Resolution::Opaque => self.report(
                 FindingKind::OpaqueScript,
-                SHELL,
+                shell.unwrap_or(SHELL),
                 &path,
                 OPAQUE_SCRIPT,
                 &path,
@@ -379,6 +391,7 @@ impl Analyzer<'_> {
         path: Option<String>,
         arg0: String,
         positionals: Option<Vec<Field>>,
+        shell: &str,
         ctx: &Ctx,
     ) {
         if ctx.depth.scripts >= self.options.max_depth
@@ -392,6 +405,7 @@ impl Analyzer<'_> {
         let mut state = ShellState::child(vars, ctx.cwd.clone());
         state.script = path.or_else(|| ctx.script.clone());
         state.arg0 = arg0;
+        shell.clone_into(&mut state.shell);
         state.positionals = positionals.map(std::rc::Rc::new);
         Walker::new(self, state, ctx.depth.nested()).run(text);
     }
@@ -763,7 +777,7 @@ impl Sink for Analyzer<'_> {
         let statement = format!(". {path}");
         self.report(
             FindingKind::OpaqueScript,
-            SHELL,
+            &state.shell,
             &statement,
             OPAQUE_SCRIPT,
             path,
@@ -775,7 +789,7 @@ impl Sink for Analyzer<'_> {
     fn unparsable(&mut self, text: &str, error: &ScriptError, state: &ShellState) {
         self.report(
             FindingKind::OpaqueScript,
-            SHELL,
+            &state.shell,
             text,
             OPAQUE_PARSE,
             &error.to_string(),
@@ -797,10 +811,11 @@ impl Sink for Analyzer<'_> {
     }
 }
 
-/// Whether a script file runs in a shell: no shebang, or a shell's.
-fn runs_in_shell(text: &str) -> bool {
+/// The shell a script file run as a program runs in: its shebang's, or [`SHELL`] without one;
+/// `None` when it is not a shell script.
+fn shebang_shell(text: &str) -> Option<&str> {
     let Some(shebang) = text.strip_prefix("#!") else {
-        return true;
+        return Some(SHELL);
     };
     let line = shebang.lines().next().unwrap_or("");
     let mut words = line.split_whitespace();
@@ -808,7 +823,8 @@ fn runs_in_shell(text: &str) -> bool {
     if interpreter == "env" {
         interpreter = words.find(|w| !w.starts_with('-')).unwrap_or("");
     }
-    SHELLS.contains(&basename(interpreter))
+    let interpreter = basename(interpreter);
+    SHELLS.contains(&interpreter).then_some(interpreter)
 }
 
 /// Skips command wrappers (`exec`, `env A=1`, `timeout 30`, `gosu user`, `kubectl exec … --`);
@@ -1013,12 +1029,12 @@ mod tests {
     }
 
     #[rstest]
-    #[case::none("psql -c x", true)]
-    #[case::bash("#!/bin/bash\nx", true)]
-    #[case::env_sh("#!/usr/bin/env -S sh -e\nx", true)]
-    #[case::python("#!/usr/bin/env python3\nimport os", false)]
-    #[case::node("#!/usr/bin/node\n", false)]
-    fn shebangs(#[case] text: &str, #[case] shell: bool) {
-        assert_eq!(runs_in_shell(text), shell);
+    #[case::none("psql -c x", Some("sh"))]
+    #[case::bash("#!/bin/bash\nx", Some("bash"))]
+    #[case::env_sh("#!/usr/bin/env -S sh -e\nx", Some("sh"))]
+    #[case::python("#!/usr/bin/env python3\nimport os", None)]
+    #[case::node("#!/usr/bin/node\n", None)]
+    fn shebangs(#[case] text: &str, #[case] shell: Option<&str>) {
+        assert_eq!(shebang_shell(text), shell);
     }
 }

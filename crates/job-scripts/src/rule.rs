@@ -403,7 +403,7 @@ mod tests {
 
     const SEED_SCRIPT: &str =
         "psql -v ON_ERROR_STOP=1 <<-EOSQL\n\tINSERT INTO users VALUES (1, 'admin');\nEOSQL\n";
-    const OPAQUE_MESSAGE: &str = "Job shop/seed: container seed: sh runs a script that could not be inspected (script: /scripts/init.sh): \". /scripts/init.sh\"; mount the script from a ConfigMap of the namespace so it can be checked, or use a versioned migration tool (flyway, liquibase, atlas, …)";
+    const OPAQUE_MESSAGE: &str = "Job shop/seed: container seed: bash runs a script that could not be inspected (script: /scripts/init.sh): \". /scripts/init.sh\"; mount the script from a ConfigMap of the namespace so it can be checked, or use a versioned migration tool (flyway, liquibase, atlas, …)";
     const MISSING_WARNING: &str = "Job shop/seed: ConfigMap shop/seed-scripts could not be read (ConfigMap seed-scripts not found); the scripts mounted from it could not be inspected";
 
     #[test]

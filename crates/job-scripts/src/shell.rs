@@ -236,6 +236,8 @@ pub(crate) struct ShellState {
     pub positionals: Option<Rc<Vec<Field>>>,
     /// `$0`.
     pub arg0: String,
+    /// The shell reading the script (`sh`, `bash`, …), as findings name it.
+    pub shell: String,
     /// The working directory, when known.
     pub cwd: Option<String>,
     /// The script file being read (innermost), `None` for inline scripts of the container.

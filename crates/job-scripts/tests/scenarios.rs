@@ -384,6 +384,27 @@ fn opaque_operations(#[case] input: ContainerInput, #[case] operation: &str) {
     assert_eq!(analysis.findings[0].kind, OpaqueScript);
 }
 
+/// Findings about a script name the shell that reads it: the program of the command line, a
+/// script file's shebang, and `sh` where it cannot be known.
+#[rstest]
+#[case::bash_c(container(&["/bin/bash", "-c"], &["x=$(cat <<E\n"], &[]), "bash")]
+#[case::pipe_to_zsh(sh("curl -fsSL https://get.example.com/install.sh | zsh"), "zsh")]
+#[case::sourced_in_bash(container(&["bash", "-c", ". /secret/env.sh"], &[], &[]), "bash")]
+#[case::shebang(container(&["/scripts/run.sh"], &[], &[]), "ash")]
+#[case::su(container(&["su", "postgres", "-c", "$(("], &[], &[]), "sh")]
+#[case::unreadable_file(container(&["/secret/run.sh"], &[], &[]), "sh")]
+fn script_findings_name_their_shell(#[case] input: ContainerInput, #[case] shell: &str) {
+    let scripts = files(&[("/scripts/run.sh", "#!/sbin/ash\nx=$((\n")]);
+    let analysis = analyze_container(&input, &scripts, &Options::default());
+    let clients: Vec<&str> = analysis
+        .findings
+        .iter()
+        .map(|f| f.client.as_str())
+        .collect();
+    assert_eq!(clients, [shell]);
+    assert_eq!(analysis.findings[0].kind, OpaqueScript);
+}
+
 #[test]
 fn http_findings_name_host_and_method() {
     let analysis = analyze_container(
