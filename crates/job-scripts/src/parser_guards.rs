@@ -14,13 +14,13 @@ pub(crate) const MAX_BACKTRACKING_NESTING: usize = 10;
 pub(crate) const SUBSTITUTION_OPEN_ACROSS_HEREDOC: &str =
     "a $(, ${ or $[ left open across a here-document";
 
-/// Whether a `$(`, `$((`, `${` or `$[` that follows a here-document operator is still open
-/// where the here-document's body would start (the first newline outside quotes after the
-/// operator). brush-parser's tokenizer then reads the body in the middle of the substitution
-/// and panics (an `unwrap` at the end of the input; found by fuzzing, also with a quote
-/// carrying the substitution onto the next lines), which in a wasm module is a trap: such
-/// scripts are refused before tokenizing, and so are scripts that leave one open to their end
-/// around a here-document, or whose here-document inside one never ends.
+/// Whether a `$(`, `$((`, `${`, `$[` or backquote that follows a here-document operator is
+/// still open at a newline after it, where the here-document's body would start ([`Constructs`]).
+/// brush-parser's tokenizer then reads the body in the middle of the substitution and panics
+/// (an `unwrap` at the end of the input; found by fuzzing, also with a quote carrying the
+/// substitution onto the next lines), which in a wasm module is a trap: such scripts are
+/// refused before tokenizing, and so are scripts that leave one open to their end around a
+/// here-document, or whose here-document inside one never ends.
 pub(crate) fn substitution_open_across_heredoc(text: &str) -> bool {
     if heredoc_operator(text).is_none() {
         return false;
@@ -36,48 +36,9 @@ pub(crate) fn substitution_open_across_heredoc(text: &str) -> bool {
         heredoc_in_substitution |=
             starts_heredoc(text.as_bytes(), i, open) && open.iter().any(is_substitution);
     });
-    if script.open.iter().any(is_substitution)
+    script.heredoc_body_in_substitution
+        || script.open.iter().any(is_substitution)
         || (heredoc_in_substitution && script.heredoc_unterminated)
-    {
-        return true;
-    }
-    let bytes = text.as_bytes();
-    let mut from = 0;
-    while let Some(operator) = heredoc_operator(&text[from..]).map(|at| from + at) {
-        let (mut single, mut double) = (false, false);
-        let (mut substitution, mut depth) = (false, 0isize);
-        let (mut arithmetic, mut brackets) = (false, 0isize);
-        let (mut parameter, mut braces) = (false, 0isize);
-        let mut i = operator + 2;
-        while let Some(&byte) = bytes.get(i) {
-            match byte {
-                b'\\' if !single => i += 1,
-                b'\'' if !double => single = !single,
-                b'"' if !single => double = !double,
-                b'\n' if !single && !double => break,
-                // A quote carrying a substitution past the line where the body starts: the
-                // tokenizer panics on it even when it closes later (found by fuzzing).
-                b'\n' if double && (substitution || arithmetic || parameter) => return true,
-                b'$' if !single && bytes.get(i + 1) == Some(&b'(') => substitution = true,
-                b'$' if !single && bytes.get(i + 1) == Some(&b'[') => arithmetic = true,
-                b'$' if !single && bytes.get(i + 1) == Some(&b'{') => parameter = true,
-                b'{' if !single && parameter => braces += 1,
-                b'}' if !single && parameter => braces -= 1,
-                b'[' if !single && arithmetic => brackets += 1,
-                b']' if !single && arithmetic => brackets -= 1,
-                b'(' if !single && substitution => depth += 1,
-                b')' if !single && substitution => depth -= 1,
-                _ => {}
-            }
-            i += 1;
-        }
-        if (substitution && depth > 0) || (arithmetic && brackets > 0) || (parameter && braces > 0)
-        {
-            return true;
-        }
-        from = operator + 2;
-    }
-    false
 }
 
 /// Why a script with a here-document operator but no delimiter after it is not parsed.
@@ -251,6 +212,12 @@ pub(crate) const MAX_WORD_NESTING: usize = 8;
 /// An array subscript the parser cannot settle at once (see [`is_complex_subscript`]) costs
 /// [`COMPLEX_SUBSCRIPT_WEIGHT`] levels of that nesting: one leaves 5 levels, two leave 2.
 ///
+/// A word or body with a `$((` closed by a single `)` stays unknown: the parser reads it both
+/// as arithmetic, running on to a `))` with the brackets and array subscripts (`a[`) after it
+/// in it, and as a subshell in a substitution (a 2 KB word of `$((ca)` then `((a[$t` pieces
+/// took 2.2 s natively; a body of those and double quotes, 1.5 s). Scripts write
+/// `$( (cd /; ls) )` for a subshell.
+///
 /// So is one whose substitutions (`$(`, `${`, `$[`, `` ` ``) do not close in order: left open
 /// at the end, or a `${` or `$[` met by another construct's closer. Their body or their end
 /// must then be found by trying every other reading first: a 100-byte here-document body of
@@ -258,7 +225,11 @@ pub(crate) const MAX_WORD_NESTING: usize = 8;
 /// from the tokenizer has its substitutions closed; a here-document body need not.
 pub(crate) fn word_nesting_too_deep(text: &str, heredoc_body: bool) -> bool {
     let bytes = text.as_bytes();
-    let (mut deepest, mut out_of_order, mut ambiguous_arithmetic) = (0, false, 0);
+    let (mut deepest, mut out_of_order, mut ambiguous_arithmetic) = (0, false, false);
+    // `$((` closed by a single `)`: arithmetic or a subshell in a substitution.
+    let ambiguous = |i: usize, open: &[u8]| {
+        open.last() == Some(&ARITHMETIC) && bytes[i] == b')' && bytes.get(i + 1) != Some(&b')')
+    };
     let Constructs { open, .. } =
         scan_constructs(text, heredoc_body, MAX_WORD_NESTING, |i, open| {
             deepest = deepest.max(open.len());
@@ -266,28 +237,24 @@ pub(crate) fn word_nesting_too_deep(text: &str, heredoc_body: bool) -> bool {
                 (open.last(), bytes[i]),
                 (Some(b'}'), b')' | b']') | (Some(b']'), b')' | b'}')
             );
-            // `$((` closed by a single `)`: arithmetic or a subshell in a substitution.
-            if open.last() == Some(&ARITHMETIC)
-                && bytes[i] == b')'
-                && bytes.get(i + 1) != Some(&b')')
-            {
-                ambiguous_arithmetic += 1;
-            }
+            ambiguous_arithmetic |= ambiguous(i, open);
         });
     // Whether a single quote quotes depends on where it is (not in `"${A:-'x'}"`), and the
     // parser tries the readings where it does not too: the nesting it hides counts (the
     // fuzzer found a 130-byte word of `$[` and `'` in double quotes that took 1.5 s).
     let mut deepest_unquoted = 0;
     if !heredoc_body {
-        let Constructs { open, .. } = scan_constructs(text, true, MAX_WORD_NESTING, |_, open| {
+        let Constructs { open, .. } = scan_constructs(text, true, MAX_WORD_NESTING, |i, open| {
             deepest_unquoted = deepest_unquoted.max(open.len());
+            ambiguous_arithmetic |= ambiguous(i, open);
         });
         deepest_unquoted = deepest_unquoted.max(open.len());
     }
-    let hard = complex_subscripts(text) + ambiguous_arithmetic;
+    let hard = complex_subscripts(text);
     deepest.max(open.len()).max(deepest_unquoted) + COMPLEX_SUBSCRIPT_WEIGHT.saturating_mul(hard)
         > MAX_WORD_NESTING
         || out_of_order
+        || ambiguous_arithmetic
         || open
             .iter()
             .any(|closing| matches!(*closing, SUBSTITUTION | ARITHMETIC | b'}' | b']' | b'`'))
@@ -296,9 +263,7 @@ pub(crate) fn word_nesting_too_deep(text: &str, heredoc_body: bool) -> bool {
 /// What [`scan_constructs`] records for the inner `(` of a `$((`.
 const ARITHMETIC: u8 = b'A';
 
-/// How many levels of nesting one complex array subscript (or one `$((` closed by a single
-/// `)`, which the parser reads both ways: a body of those and double quotes took 1.5 s
-/// natively) costs. Each multiplies the word parser's time by 40 to 1,000 (`${A[x}` six times
+/// How many levels of nesting one complex array subscript costs. Each multiplies the word parser's time by 40 to 1,000 (`${A[x}` six times
 /// in a row took 17 s, `${A[$((x]}` four times 10 s), a level of nesting by 2 to 3.3.
 const COMPLEX_SUBSCRIPT_WEIGHT: usize = 3;
 
@@ -355,6 +320,10 @@ struct Constructs {
     /// Whether a here-document's body runs to the end of the text (no delimiter line) or the
     /// text ends before the line after its operator.
     heredoc_unterminated: bool,
+    /// Whether a substitution (`$(`, `${`, `$[`, backquote) opened after a here-document's
+    /// operator is still open at a newline, where the body would start or a quote carries the
+    /// substitution on.
+    heredoc_body_in_substitution: bool,
 }
 
 /// The constructs (expansions, brackets, quotes) still open at the end of a text, as their
@@ -371,19 +340,38 @@ fn scan_constructs(
     let bytes = text.as_bytes();
     let mut open: Vec<u8> = Vec::new();
     let mut pending_heredocs = Vec::new();
+    // How many constructs stayed open around all the pending here-documents' operators.
+    let mut open_around_operators = 0;
     let mut i = 0;
     while let Some(&byte) = bytes.get(i) {
         observe(i, &open);
         if !heredoc_body && starts_heredoc(bytes, i, &open) {
+            if pending_heredocs.is_empty() {
+                open_around_operators = open.len();
+            }
             pending_heredocs.push(i);
         }
+        open_around_operators = open_around_operators.min(open.len());
         match byte {
             b'\\' => i += 1,
+            b'\n'
+                if !pending_heredocs.is_empty()
+                    && open[open_around_operators..]
+                        .iter()
+                        .any(|&closing| matches!(closing, SUBSTITUTION | b'}' | b']' | b'`')) =>
+            {
+                return Constructs {
+                    open,
+                    heredoc_unterminated: false,
+                    heredoc_body_in_substitution: true,
+                };
+            }
             b'\n' if !pending_heredocs.is_empty() && open.last() != Some(&b'"') => {
                 let Some(after) = after_heredoc_bodies(text, i + 1, &pending_heredocs) else {
                     return Constructs {
                         open,
                         heredoc_unterminated: true,
+                        heredoc_body_in_substitution: false,
                     };
                 };
                 i = after;
@@ -464,6 +452,7 @@ fn scan_constructs(
     Constructs {
         open,
         heredoc_unterminated: !pending_heredocs.is_empty(),
+        heredoc_body_in_substitution: false,
     }
 }
 
@@ -707,6 +696,7 @@ mod tests {
     #[case::substitutions_left_open("${1[x}${1[x}${1[x}", false, true)]
     #[case::substitution_met_by_another_closer("${A:-$[1)]}", true, true)]
     #[case::arithmetic_closed_by_one_paren_thrice("$(( a) $(( b) $(( c)", true, true)]
+    #[case::arithmetic_closed_by_one_paren("\"$((cd /; ls) | wc -l)\"", false, true)]
     #[case::arithmetic_and_subshells("$(( 1 + (2) )) $((cd /; ls)) $( (x) )", false, false)]
     #[case::literal_brace_in_a_substitution("$(find /sql -exec cat {} \\;)", false, false)]
     fn nesting_of_words(#[case] text: &str, #[case] heredoc_body: bool, #[case] too_deep: bool) {
