@@ -457,14 +457,16 @@ fn scan_constructs(
 }
 
 /// Whether a here-document operator of a script starts at a byte: not one between double
-/// quotes, nor a shift in arithmetic (`$((1 << 2))`, `$[1 << 2]`).
+/// quotes, nor a shift in arithmetic (`$((1 << 2))`, `$[1 << 2]`). One in a `${…}` counts,
+/// even between double quotes: the tokenizer reads it as one (`"${A:-\n<<EOF\n}"` made it
+/// panic; found by fuzzing).
 fn starts_heredoc(bytes: &[u8], i: usize, open: &[u8]) -> bool {
     heredoc_operator_at(bytes, i)
         && !matches!(
-            open.iter()
-                .rev()
-                .copied()
-                .find(|&closing| matches!(closing, b'"' | SUBSTITUTION | ARITHMETIC | b']' | b'`')),
+            open.iter().rev().copied().find(|&closing| matches!(
+                closing,
+                b'"' | SUBSTITUTION | ARITHMETIC | b']' | b'`' | b'}'
+            )),
             Some(b'"' | ARITHMETIC | b']')
         )
 }
@@ -592,6 +594,7 @@ mod tests {
     #[case::delimiter_line_after_the_closer("x=$(cat <<EOF\n)\nEOF\n)\n", false)]
     #[case::closer_in_the_body("x=$(cat <<EOF\n(a) b)\nEOF\n)\n", false)]
     #[case::inner_substitution("x=\"$(f \"$(cat <<'E'\nx\nE\n)\")\"\n", false)]
+    #[case::heredoc_in_a_quoted_parameter("p \"${A:t;\npsql <<EOF\n}\n);\nEOF\n", true)]
     #[case::shift_in_arithmetic("x=$((1 << 2)); y=$[1 << 2]; z=$(( (3 << 1) ))\n", false)]
     fn substitutions_open_across_heredocs(#[case] script: &str, #[case] open: bool) {
         assert_eq!(substitution_open_across_heredoc(script), open);
