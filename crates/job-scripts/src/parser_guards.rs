@@ -77,9 +77,12 @@ fn heredoc_operator_at(bytes: &[u8], i: usize) -> bool {
 /// the line ends or an operator follows instead).
 fn heredoc_tag(operator: &str) -> &str {
     let rest = operator[2..].strip_prefix('-').unwrap_or(&operator[2..]);
-    let tag = rest.trim_start_matches([' ', '\t']);
+    // Any blank, not only spaces and tabs: the tokenizer skips a form feed too (`<<\x0c\n`
+    // left the operator without a delimiter; found by fuzzing).
+    let blank = |c: char| c != '\n' && c.is_whitespace();
+    let tag = rest.trim_start_matches(blank);
     let end = tag
-        .find([' ', '\t', '\n', ';', '&', '|', '<', '>', '(', ')'])
+        .find(|c: char| c.is_whitespace() || matches!(c, ';' | '&' | '|' | '<' | '>' | '(' | ')'))
         .unwrap_or(tag.len());
     &tag[..end]
 }
@@ -633,6 +636,7 @@ mod tests {
         false
     )]
     #[case::here_string("psql <<< 'SELECT 1'", false)]
+    #[case::form_feed_before_the_end_of_the_line("<<\x0c\n\n$(<<\t\tl)$(", true)]
     fn heredoc_operators_without_delimiters(#[case] script: &str, #[case] missing: bool) {
         assert_eq!(heredoc_without_delimiter(script), missing);
     }
