@@ -691,7 +691,8 @@ fn secret_values_are_never_quoted(#[case] command: Value, #[case] quoted: &str) 
 /// minutes, which the deadline would cut off with a 500) and on array subscripts left open in
 /// a word it tries as an assignment (`u[${A[x}${A[x}…`, 0.1 s for four, 40 times more for each
 /// further one), and its tokenizer panics (a trap) on a `$(` left open across a here-document
-/// and on a here-document operator without a delimiter inside one.
+/// and on a here-document operator without a delimiter inside one, and reads a quote in an
+/// extended glob pattern as text (it then panics or loops inside a `$(`).
 #[rstest]
 #[case::unclosed_subshells(
     format!("{}psql -c 'DELETE FROM t'", "( ".repeat(24)),
@@ -722,6 +723,11 @@ fn secret_values_are_never_quoted(#[case] command: Value, #[case] quoted: &str) 
     "x=$(cat << ;\n)\npsql -c 'DELETE FROM t'".to_owned(),
     "shell syntax error: a here-document operator without a delimiter",
     "\"x=$(cat << ; ) psql -c 'DELETE FROM t'\""
+)]
+#[case::extended_glob_holding_quotes(
+    "x=$(ls !(\"keep me\"))\npsql -c 'DELETE FROM t'".to_owned(),
+    "script has an extended glob !(…) holding quotes, < or a line break",
+    "\"x=$(ls !(\"keep me\")) psql -c 'DELETE FROM t'\""
 )]
 fn scripts_the_parser_cannot_read_safely_are_answered(
     #[case] script: String,

@@ -41,6 +41,17 @@ pub(crate) fn substitution_open_across_heredoc(text: &str) -> bool {
         || (heredoc_in_substitution && script.heredoc_unterminated)
 }
 
+/// Whether an extended glob pattern (`*(…)`, `!(…)`, `@(…)`, `?(…)`, `+(…)`) holds a quote, a
+/// backquote, a `<` or a line break. brush-parser's tokenizer reads such a pattern to its
+/// matching `)` counting brackets only, as text: a quote in it stays open where a shell closes
+/// it, and a here-document operator or a line in it is not one. In a `$(` it then panics or
+/// loops without end, allocating (a 28-byte script; found by fuzzing). Patterns in scripts
+/// hold globs and names (`!(*.sql|keep)`, `+([0-9])`); a shell reads a quote in one as quoting
+/// (`!("a b")`), which they rarely need.
+pub(crate) fn complex_extglob(text: &str) -> bool {
+    scan_constructs(text, false, usize::MAX, |_, _| {}).complex_extglob
+}
+
 /// Why a script with a here-document operator but no delimiter after it is not parsed.
 pub(crate) const HEREDOC_WITHOUT_DELIMITER: &str = "a here-document operator without a delimiter";
 
@@ -327,6 +338,9 @@ struct Constructs {
     /// operator is still open at a newline, where the body would start or a quote carries the
     /// substitution on.
     heredoc_body_in_substitution: bool,
+    /// Whether an extended glob pattern of a script holds a quote, a `<` or a line break
+    /// ([`complex_extglob`]).
+    complex_extglob: bool,
 }
 
 /// The constructs (expansions, brackets, quotes) still open at the end of a text, as their
@@ -345,9 +359,28 @@ fn scan_constructs(
     let mut pending_heredocs = Vec::new();
     // How many constructs stayed open around all the pending here-documents' operators.
     let mut open_around_operators = 0;
+    // The brackets open in the extended glob pattern being read, as the tokenizer counts them.
+    let mut extglob_brackets = 0usize;
+    let mut complex_extglob = false;
     let mut i = 0;
     while let Some(&byte) = bytes.get(i) {
         observe(i, &open);
+        if !heredoc_body {
+            match byte {
+                b'"' | b'\'' | b'`' | b'<' | b'\n' if extglob_brackets > 0 => {
+                    complex_extglob = true;
+                }
+                b'(' if extglob_brackets > 0 => extglob_brackets += 1,
+                b')' if extglob_brackets > 0 => extglob_brackets -= 1,
+                b'(' if i > 0
+                    && matches!(bytes[i - 1], b'@' | b'!' | b'?' | b'+' | b'*')
+                    && open.last() != Some(&b'"') =>
+                {
+                    extglob_brackets = 1;
+                }
+                _ => {}
+            }
+        }
         if !heredoc_body && starts_heredoc(bytes, i, &open) {
             if pending_heredocs.is_empty() {
                 open_around_operators = open.len();
@@ -367,6 +400,7 @@ fn scan_constructs(
                     open,
                     heredoc_unterminated: false,
                     heredoc_body_in_substitution: true,
+                    complex_extglob,
                 };
             }
             b'\n' if !pending_heredocs.is_empty() && open.last() != Some(&b'"') => {
@@ -375,6 +409,7 @@ fn scan_constructs(
                         open,
                         heredoc_unterminated: true,
                         heredoc_body_in_substitution: false,
+                        complex_extglob,
                     };
                 };
                 i = after;
@@ -384,6 +419,7 @@ fn scan_constructs(
             // A comment in a command substitution runs to the end of the line, closers and
             // all (`$(#)` stays open). Elsewhere in a word a `#` is text.
             b'#' if !heredoc_body
+                && extglob_brackets == 0
                 && open.last() == Some(&SUBSTITUTION)
                 && (i == 0
                     || matches!(
@@ -456,6 +492,7 @@ fn scan_constructs(
         open,
         heredoc_unterminated: !pending_heredocs.is_empty(),
         heredoc_body_in_substitution: false,
+        complex_extglob,
     }
 }
 
@@ -639,6 +676,27 @@ mod tests {
     #[case::form_feed_before_the_end_of_the_line("<<\x0c\n\n$(<<\t\tl)$(", true)]
     fn heredoc_operators_without_delimiters(#[case] script: &str, #[case] missing: bool) {
         assert_eq!(heredoc_without_delimiter(script), missing);
+    }
+
+    #[rstest]
+    #[case::plain_patterns("shopt -s extglob; rm -rf !(keep|*.sql) @(a) ?(b) +(c) *(d)", false)]
+    #[case::multiplication("echo $((a*(b+1))) \"$((a*(b+1)))\"", false)]
+    #[case::in_double_quotes("echo \"Done!(see 'log')\" \"*(\\\")\"", false)]
+    #[case::escaped_quote("ls !(a\\\"b)", false)]
+    #[case::double_quote("ls !(\"a b\")", true)]
+    #[case::single_quote("ls @('a')", true)]
+    #[case::backquote("ls +(`x`)", true)]
+    #[case::nested_pattern("ls *(a|?(\"b\"))", true)]
+    #[case::in_a_substitution("$(*()\"\"(*(()\")\")\"<<\x0c *(\")\"\")", true)]
+    #[case::comment_sign_in_a_substitution("x=$(ls *(#\"\n))", true)]
+    #[case::line_break("x=$(ls *(a\n))", true)]
+    #[case::heredoc_operator("ls *(a<<EOF)\nx\n", true)]
+    #[case::heredoc_operator_in_a_substitution_of_a_body(
+        "***((\0)/]\x04\x01<EOF\n/INSERTU<<EOF\nINSERT I)T\"$(- VALU\n",
+        true
+    )]
+    fn complex_extended_globs(#[case] script: &str, #[case] quoted: bool) {
+        assert_eq!(complex_extglob(script), quoted);
     }
 
     #[rstest]

@@ -16,7 +16,7 @@ use brush_parser::word::{self, Parameter, ParameterExpr, SpecialParameter, WordP
 use crate::model::Resolution;
 use crate::parser_guards::{
     HEREDOC_WITHOUT_DELIMITER, MAX_BACKTRACKING_NESTING, MAX_WORD_NESTING,
-    SUBSTITUTION_OPEN_ACROSS_HEREDOC, backtracking_nesting, has_oversized_number,
+    SUBSTITUTION_OPEN_ACROSS_HEREDOC, backtracking_nesting, complex_extglob, has_oversized_number,
     heredoc_without_delimiter, nesting_estimate, ready_array_element_words,
     substitution_open_across_heredoc, word_nesting_too_deep,
 };
@@ -64,6 +64,8 @@ pub(crate) enum ScriptError {
     ArrayAssignmentTooDeep,
     /// Contains numbers the parser cannot represent.
     Unsupported,
+    /// Has an extended glob pattern holding quotes, `<` or a line break ([`complex_extglob`]).
+    ComplexExtglob,
     /// A syntax error.
     Syntax(String),
 }
@@ -82,6 +84,9 @@ impl fmt::Display for ScriptError {
                 "script has a word NAME[… nested deeper than {MAX_WORD_NESTING} levels"
             ),
             Self::Unsupported => f.write_str("script has numbers too large to parse"),
+            Self::ComplexExtglob => {
+                f.write_str("script has an extended glob !(…) holding quotes, < or a line break")
+            }
             Self::Syntax(e) => write!(f, "shell syntax error: {e}"),
         }
     }
@@ -104,6 +109,9 @@ pub(crate) fn parse(text: &str) -> Result<ast::Program, ScriptError> {
     }
     if heredoc_without_delimiter(text) {
         return Err(ScriptError::Syntax(HEREDOC_WITHOUT_DELIMITER.to_owned()));
+    }
+    if complex_extglob(text) {
+        return Err(ScriptError::ComplexExtglob);
     }
     if substitution_open_across_heredoc(text) {
         return Err(ScriptError::Syntax(
