@@ -253,19 +253,22 @@ pub(crate) fn word_nesting_too_deep(text: &str, heredoc_body: bool) -> bool {
             );
             ambiguous_arithmetic |= ambiguous(i, open);
         });
-    // Whether a single quote quotes depends on where it is (not in `"${A:-'x'}"`), and the
-    // parser tries the readings where it does not too: the nesting it hides counts (the
-    // fuzzer found a 130-byte word of `$[` and `'` in double quotes that took 1.5 s).
-    let mut deepest_unquoted = 0;
-    if !heredoc_body {
-        let Constructs { open, .. } = scan_constructs(text, true, MAX_WORD_NESTING, |i, open| {
-            deepest_unquoted = deepest_unquoted.max(open.len());
-            ambiguous_arithmetic |= ambiguous(i, open);
-        });
-        deepest_unquoted = deepest_unquoted.max(open.len());
-    }
+    // Whether a single quote quotes depends on where it is (not in `"${A:-'x'}"`, but in a
+    // `$(…)` of a here-document body), and the parser tries both readings: the nesting either
+    // hides counts (the fuzzer found a 130-byte word of `$[` and `'` in double quotes that took
+    // 1.5 s, and a 66-byte body whose `$((` closers sat between single quotes in a `$(`,
+    // minutes). The other reading is a word's with single quotes as text, a body's as script.
+    let mut deepest_other_reading = 0;
+    let Constructs {
+        open: open_other, ..
+    } = scan_constructs(text, !heredoc_body, MAX_WORD_NESTING, |i, open| {
+        deepest_other_reading = deepest_other_reading.max(open.len());
+        ambiguous_arithmetic |= ambiguous(i, open);
+    });
+    let deepest_other_reading = deepest_other_reading.max(open_other.len());
     let hard = complex_subscripts(text);
-    deepest.max(open.len()).max(deepest_unquoted) + COMPLEX_SUBSCRIPT_WEIGHT.saturating_mul(hard)
+    deepest.max(open.len()).max(deepest_other_reading)
+        + COMPLEX_SUBSCRIPT_WEIGHT.saturating_mul(hard)
         > MAX_WORD_NESTING
         || out_of_order
         || ambiguous_arithmetic
@@ -764,6 +767,16 @@ mod tests {
     #[case::arithmetic_closed_by_one_paren("\"$((cd /; ls) | wc -l)\"", false, true)]
     #[case::arithmetic_and_subshells("$(( 1 + (2) )) $((cd /; ls)) $( (x) )", false, false)]
     #[case::literal_brace_in_a_substitution("$(find /sql -exec cat {} \\;)", false, false)]
+    #[case::closers_quoted_in_a_substitution_of_a_body(
+        "\"$(;($(($((')))))')((((''$(($(\0'))))\0'\0$(($((q\0\0\0')))))\x14'_(E'''''d",
+        true,
+        true
+    )]
+    #[case::apostrophes_in_sql_of_a_body(
+        "INSERT INTO t VALUES ('it''s', '$(date)', '${A:-x}');\nSELECT '(' || $((1 + 2));\n",
+        true,
+        false
+    )]
     fn nesting_of_words(#[case] text: &str, #[case] heredoc_body: bool, #[case] too_deep: bool) {
         assert_eq!(word_nesting_too_deep(text, heredoc_body), too_deep);
     }
