@@ -32,7 +32,7 @@ pub(crate) fn substitution_open_across_heredoc(text: &str) -> bool {
     // once one is in a substitution.
     let is_substitution = |closing: &u8| matches!(*closing, SUBSTITUTION | b'}' | b']' | b'`');
     let mut heredoc_in_substitution = false;
-    let script = scan_constructs(text, false, usize::MAX, |i, open| {
+    let script = scan_constructs(text, Reading::Script, usize::MAX, |i, open| {
         heredoc_in_substitution |=
             starts_heredoc(text.as_bytes(), i, open) && open.iter().any(is_substitution);
     });
@@ -49,7 +49,7 @@ pub(crate) fn substitution_open_across_heredoc(text: &str) -> bool {
 /// hold globs and names (`!(*.sql|keep)`, `+([0-9])`); a shell reads a quote in one as quoting
 /// (`!("a b")`), which they rarely need.
 pub(crate) fn complex_extglob(text: &str) -> bool {
-    scan_constructs(text, false, usize::MAX, |_, _| {}).complex_extglob
+    scan_constructs(text, Reading::Script, usize::MAX, |_, _| {}).complex_extglob
 }
 
 /// Why a script with a here-document operator but no delimiter after it is not parsed.
@@ -220,8 +220,9 @@ pub(crate) const MAX_WORD_NESTING: usize = 8;
 /// is left open. brush's word parser tries each reading of these in turn (arithmetic or
 /// command substitution, quoted or not) and parses the script of a `$(…)` itself, in time
 /// exponential in their nesting: the fuzzer found a here-document body that took minutes, and
-/// one of 300 bytes that took 6 s. Such words stay unknown. Single quotes quote in a word, not
-/// in a here-document body.
+/// one of 300 bytes that took 6 s. Such words stay unknown. The nesting is counted twice, with
+/// single quotes quoting and as text, since where they quote depends on context (a word, a
+/// body, a `$(…)` in a body) and the parser tries both: the deeper reading counts.
 ///
 /// An array subscript the parser cannot settle at once (see [`is_complex_subscript`]) costs
 /// [`COMPLEX_SUBSCRIPT_WEIGHT`] levels of that nesting: one leaves 5 levels, two leave 2.
@@ -244,34 +245,47 @@ pub(crate) fn word_nesting_too_deep(text: &str, heredoc_body: bool) -> bool {
     let ambiguous = |i: usize, open: &[u8]| {
         open.last() == Some(&ARITHMETIC) && bytes[i] == b')' && bytes.get(i + 1) != Some(&b')')
     };
-    let Constructs { open, .. } =
-        scan_constructs(text, heredoc_body, MAX_WORD_NESTING, |i, open| {
-            deepest = deepest.max(open.len());
-            out_of_order |= matches!(
-                (open.last(), bytes[i]),
-                (Some(b'}'), b')' | b']') | (Some(b']'), b')' | b'}')
-            );
-            ambiguous_arithmetic |= ambiguous(i, open);
-        });
+    let (reading, other_reading) = if heredoc_body {
+        (Reading::Text, Reading::Body)
+    } else {
+        (Reading::Script, Reading::Text)
+    };
+    let first = scan_constructs(text, reading, MAX_WORD_NESTING, |i, open| {
+        deepest = deepest.max(open.len());
+        out_of_order |= matches!(
+            (open.last(), bytes[i]),
+            (Some(b'}'), b')' | b']') | (Some(b']'), b')' | b'}')
+        );
+        ambiguous_arithmetic |= ambiguous(i, open);
+    });
     // Whether a single quote quotes depends on where it is (not in `"${A:-'x'}"`, but in a
     // `$(…)` of a here-document body), and the parser tries both readings: the nesting either
     // hides counts (the fuzzer found a 130-byte word of `$[` and `'` in double quotes that took
     // 1.5 s, and a 66-byte body whose `$((` closers sat between single quotes in a `$(`,
-    // minutes). The other reading is a word's with single quotes as text, a body's as script.
+    // minutes). The other reading is a word's with single quotes as text, a body's with its
+    // `$(…)` read as script, where an extended glob pattern holding quotes makes the parser
+    // loop without end as it does in a script ([`complex_extglob`]; found by fuzzing).
     let mut deepest_other_reading = 0;
-    let Constructs {
-        open: open_other, ..
-    } = scan_constructs(text, !heredoc_body, MAX_WORD_NESTING, |i, open| {
+    let other = scan_constructs(text, other_reading, MAX_WORD_NESTING, |i, open| {
         deepest_other_reading = deepest_other_reading.max(open.len());
         ambiguous_arithmetic |= ambiguous(i, open);
     });
-    let deepest_other_reading = deepest_other_reading.max(open_other.len());
+    let deepest_other_reading = deepest_other_reading.max(other.open.len());
+    // A here-document in a `$(…)` whose body never ends, or that a substitution opened after
+    // its operator runs into, is a syntax error the parser explores every reading of (the
+    // fuzzer found a 3.8 KB body, with quotes in extended glob patterns after it: 90 s).
+    let broken_heredoc = [&first, &other].iter().any(|constructs| {
+        constructs.heredoc_unterminated || constructs.heredoc_body_in_substitution
+    });
+    let open = first.open;
     let hard = complex_subscripts(text);
     deepest.max(open.len()).max(deepest_other_reading)
         + COMPLEX_SUBSCRIPT_WEIGHT.saturating_mul(hard)
         > MAX_WORD_NESTING
         || out_of_order
         || ambiguous_arithmetic
+        || other.complex_extglob
+        || broken_heredoc
         || open
             .iter()
             .any(|closing| matches!(*closing, SUBSTITUTION | ARITHMETIC | b'}' | b']' | b'`'))
@@ -346,6 +360,19 @@ struct Constructs {
     complex_extglob: bool,
 }
 
+/// How [`scan_constructs`] reads single quotes, comments, here-document operators and extended
+/// glob patterns.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// As a shell reads a script.
+    Script,
+    /// As text: single quotes and the rest are bytes like any other (a here-document body, or
+    /// a word read without its single quotes).
+    Text,
+    /// As a here-document body: text, except in a `$(…)` or backquotes, which hold a script.
+    Body,
+}
+
 /// The constructs (expansions, brackets, quotes) still open at the end of a text, as their
 /// closing bytes ([`SUBSTITUTION`] for `$(`, `[` for a plain `[`), innermost last; the scan
 /// stops early once more than `limit` are open. `observe` is told what is open before each
@@ -353,7 +380,7 @@ struct Constructs {
 /// here-documents of a script: a closer in one closes nothing).
 fn scan_constructs(
     text: &str,
-    heredoc_body: bool,
+    reading: Reading,
     limit: usize,
     mut observe: impl FnMut(usize, &[u8]),
 ) -> Constructs {
@@ -368,7 +395,14 @@ fn scan_constructs(
     let mut i = 0;
     while let Some(&byte) = bytes.get(i) {
         observe(i, &open);
-        if !heredoc_body {
+        let script = match reading {
+            Reading::Script => true,
+            Reading::Text => false,
+            Reading::Body => open
+                .iter()
+                .any(|&closing| matches!(closing, SUBSTITUTION | b'`')),
+        };
+        if script {
             match byte {
                 b'"' | b'\'' | b'`' | b'<' | b'\n' if extglob_brackets > 0 => {
                     complex_extglob = true;
@@ -384,7 +418,7 @@ fn scan_constructs(
                 _ => {}
             }
         }
-        if !heredoc_body && starts_heredoc(bytes, i, &open) {
+        if script && starts_heredoc(bytes, i, &open) {
             if pending_heredocs.is_empty() {
                 open_around_operators = open.len();
             }
@@ -421,7 +455,7 @@ fn scan_constructs(
             }
             // A comment in a command substitution runs to the end of the line, closers and
             // all (`$(#)` stays open). Elsewhere in a word a `#` is text.
-            b'#' if !heredoc_body
+            b'#' if script
                 && extglob_brackets == 0
                 && open.last() == Some(&SUBSTITUTION)
                 && (i == 0
@@ -436,7 +470,7 @@ fn scan_constructs(
                     .unwrap_or(bytes.len() - i);
                 continue;
             }
-            b'\'' if !heredoc_body && open.last() != Some(&b'"') => {
+            b'\'' if script && open.last() != Some(&b'"') => {
                 i += bytes[i + 1..]
                     .iter()
                     .position(|&b| b == b'\'')
@@ -772,6 +806,22 @@ mod tests {
         true,
         true
     )]
+    #[case::extended_glob_holding_quotes_in_a_substitution_of_a_body(
+        "x $(ls +(\"a\")) y\n",
+        true,
+        true
+    )]
+    #[case::extended_glob_like_sql_of_a_body(
+        "SELECT f(x)*('2'), a*(b\n+ c) WHERE y = ?('a') AND $(echo +(a|b));\n",
+        true,
+        false
+    )]
+    #[case::unterminated_heredoc_in_a_substitution_of_a_body(
+        "x $(psql <<EOF\nSELECT 1;\n)\n",
+        true,
+        true
+    )]
+    #[case::heredoc_in_a_substitution_of_a_body("x $(psql <<EOF\nSELECT 1;\nEOF\n)\n", true, false)]
     #[case::apostrophes_in_sql_of_a_body(
         "INSERT INTO t VALUES ('it''s', '$(date)', '${A:-x}');\nSELECT '(' || $((1 + 2));\n",
         true,
