@@ -724,6 +724,11 @@ fn secret_values_are_never_quoted(#[case] command: Value, #[case] quoted: &str) 
     "shell syntax error: a here-document operator without a delimiter",
     "\"x=$(cat << ; ) psql -c 'DELETE FROM t'\""
 )]
+#[case::substitution_open_across_heredoc_behind_a_comment(
+    "# don't touch\nx=$(cat <<EOF\n)\nEOF\npsql -c 'DELETE FROM t'".to_owned(),
+    "shell syntax error: a $(, ${ or $[ left open across a here-document",
+    "\"# don't touch x=$(cat <<EOF ) EOF psql -c 'DELETE FROM t'\""
+)]
 #[case::extended_glob_holding_quotes(
     "x=$(ls !(\"keep me\"))\npsql -c 'DELETE FROM t'".to_owned(),
     "script has an extended glob !(…) holding quotes, < or a line break",

@@ -453,11 +453,16 @@ fn scan_constructs(
                 pending_heredocs.clear();
                 continue;
             }
-            // A comment in a command substitution runs to the end of the line, closers and
-            // all (`$(#)` stays open). Elsewhere in a word a `#` is text.
+            // A comment runs to the end of the line, quotes, closers and all: one in a command
+            // substitution leaves it open (`$(#)`), and an apostrophe in one quotes nothing
+            // (`# don't` hid the rest of the script from the guards). In a word, or in a
+            // here-document body outside its `$(…)`, a `#` is text.
             b'#' if script
                 && extglob_brackets == 0
-                && open.last() == Some(&SUBSTITUTION)
+                && match open.last() {
+                    None => reading == Reading::Script,
+                    Some(&closing) => matches!(closing, SUBSTITUTION | b')'),
+                }
                 && (i == 0
                     || matches!(
                         bytes[i - 1],
@@ -469,6 +474,19 @@ fn scan_constructs(
                     .position(|&b| b == b'\n')
                     .unwrap_or(bytes.len() - i);
                 continue;
+            }
+            // `$'…'` (ANSI-C quoting) ends at a `'` no backslash escapes (`$'\''` hid the rest
+            // of the script from the guards). The tokenizer reads one after any `$`.
+            b'\'' if script && open.last() != Some(&b'"') && i > 0 && bytes[i - 1] == b'$' => {
+                let mut end = i + 1;
+                while let Some(&quoted) = bytes.get(end) {
+                    match quoted {
+                        b'\\' => end += 2,
+                        b'\'' => break,
+                        _ => end += 1,
+                    }
+                }
+                i = end;
             }
             b'\'' if script && open.last() != Some(&b'"') => {
                 i += bytes[i + 1..]
@@ -672,6 +690,9 @@ mod tests {
     #[case::closer_in_the_body("x=$(cat <<EOF\n(a) b)\nEOF\n)\n", false)]
     #[case::inner_substitution("x=\"$(f \"$(cat <<'E'\nx\nE\n)\")\"\n", false)]
     #[case::heredoc_in_a_quoted_parameter("p \"${A:t;\npsql <<EOF\n}\n);\nEOF\n", true)]
+    #[case::behind_an_apostrophe_in_a_comment("# don't\nx=$(cat <<EOF\n)\nEOF\n", true)]
+    #[case::behind_an_ansi_c_quote("echo $'\\''; x=$(cat <<EOF\n)\nEOF\n", true)]
+    #[case::quotes_in_a_comment_after_a_heredoc("cat <<EOF # it's\nx\nEOF\necho '$('\n", false)]
     #[case::shift_in_arithmetic("x=$((1 << 2)); y=$[1 << 2]; z=$(( (3 << 1) ))\n", false)]
     fn substitutions_open_across_heredocs(#[case] script: &str, #[case] open: bool) {
         assert_eq!(substitution_open_across_heredoc(script), open);
