@@ -392,9 +392,26 @@ fn scan_constructs(
     // The brackets open in the extended glob pattern being read, as the tokenizer counts them.
     let mut extglob_brackets = 0usize;
     let mut complex_extglob = false;
+    // Where the last `)` that closed a plain `(` (an operator to the tokenizer) is.
+    let mut subshell_closed_at = None;
     let mut i = 0;
     while let Some(&byte) = bytes.get(i) {
         observe(i, &open);
+        // Between backquotes the tokenizer and the word parser read text up to a backquote no
+        // backslash escapes: quotes there quote nothing (`` `'` `` hid the rest of a script
+        // from the guards), and the script inside is parsed apart, when it runs. A line break
+        // there still matters to a pending here-document.
+        if open.last() == Some(&b'`') && !(byte == b'\n' && !pending_heredocs.is_empty()) {
+            match byte {
+                b'\\' => i += 1,
+                b'`' => {
+                    open.pop();
+                }
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
         let script = match reading {
             Reading::Script => true,
             Reading::Text => false,
@@ -455,18 +472,21 @@ fn scan_constructs(
             }
             // A comment runs to the end of the line, quotes, closers and all: one in a command
             // substitution leaves it open (`$(#)`), and an apostrophe in one quotes nothing
-            // (`# don't` hid the rest of the script from the guards). In a word, or in a
-            // here-document body outside its `$(…)`, a `#` is text.
+            // (`# don't` hid the rest of the script from the guards). A `#` starts one where
+            // the tokenizer starts a token: after a blank or an operator (a `)` that closes a
+            // subshell, not a substitution), outside quotes and `${…}` (`[` is a word's byte to
+            // it). In a word, or in a here-document body outside its `$(…)`, a `#` is text.
             b'#' if script
                 && extglob_brackets == 0
-                && match open.last() {
+                && match open.iter().rev().find(|&&closing| closing != b'[') {
                     None => reading == Reading::Script,
-                    Some(&closing) => matches!(closing, SUBSTITUTION | b')'),
+                    Some(&closing) => matches!(closing, SUBSTITUTION | ARITHMETIC | b']' | b')'),
                 }
                 && (i == 0
+                    || subshell_closed_at == Some(i - 1)
                     || matches!(
                         bytes[i - 1],
-                        b' ' | b'\t' | b'\n' | b'(' | b';' | b'&' | b'|'
+                        b' ' | b'\t' | b'\n' | b'(' | b';' | b'&' | b'|' | b'<' | b'>'
                     )) =>
             {
                 i += bytes[i..]
@@ -533,7 +553,9 @@ fn scan_constructs(
                         || (byte == b']' && open == b'[')
                 };
                 if open.last().is_some_and(|&last| closes(last)) {
-                    open.pop();
+                    if open.pop() == Some(b')') {
+                        subshell_closed_at = Some(i);
+                    }
                 }
             }
             _ => {}
@@ -692,6 +714,17 @@ mod tests {
     #[case::heredoc_in_a_quoted_parameter("p \"${A:t;\npsql <<EOF\n}\n);\nEOF\n", true)]
     #[case::behind_an_apostrophe_in_a_comment("# don't\nx=$(cat <<EOF\n)\nEOF\n", true)]
     #[case::behind_an_ansi_c_quote("echo $'\\''; x=$(cat <<EOF\n)\nEOF\n", true)]
+    #[case::behind_a_quote_between_backquotes("echo `'` '`'; x=$(cat <<EOF\n)\nEOF\n", true)]
+    #[case::backquotes_across_a_body("cat <<EOF `\nx\nEOF\n`\n", true)]
+    #[case::behind_an_apostrophe_in_a_comment_after_a_subshell(
+        "(x)# don't\nx=$(cat <<EOF\n)\nEOF\n",
+        true
+    )]
+    #[case::behind_an_apostrophe_in_a_comment_after_a_redirection(
+        "cat <# don't\nx=$(cat <<EOF\n)\nEOF\n",
+        true
+    )]
+    #[case::apostrophe_after_a_hash_in_a_word("echo a#'x' $(#'\n)\ncat <<EOF\nx\nEOF\n", false)]
     #[case::quotes_in_a_comment_after_a_heredoc("cat <<EOF # it's\nx\nEOF\necho '$('\n", false)]
     #[case::shift_in_arithmetic("x=$((1 << 2)); y=$[1 << 2]; z=$(( (3 << 1) ))\n", false)]
     fn substitutions_open_across_heredocs(#[case] script: &str, #[case] open: bool) {
