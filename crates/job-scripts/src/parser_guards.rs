@@ -401,7 +401,7 @@ fn scan_constructs(
         // backslash escapes: quotes there quote nothing (`` `'` `` hid the rest of a script
         // from the guards), and the script inside is parsed apart, when it runs. A line break
         // there still matters to a pending here-document.
-        if open.last() == Some(&b'`') && !(byte == b'\n' && !pending_heredocs.is_empty()) {
+        if open.last() == Some(&b'`') && (byte != b'\n' || pending_heredocs.is_empty()) {
             match byte {
                 b'\\' => i += 1,
                 b'`' => {
@@ -552,10 +552,8 @@ fn scan_constructs(
                         || (byte == b')' && matches!(open, SUBSTITUTION | ARITHMETIC))
                         || (byte == b']' && open == b'[')
                 };
-                if open.last().is_some_and(|&last| closes(last)) {
-                    if open.pop() == Some(b')') {
-                        subshell_closed_at = Some(i);
-                    }
+                if open.last().is_some_and(|&last| closes(last)) && open.pop() == Some(b')') {
+                    subshell_closed_at = Some(i);
                 }
             }
             _ => {}
