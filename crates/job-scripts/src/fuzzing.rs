@@ -107,6 +107,45 @@ mod tests {
         assert!(replayed > 0, "no inputs in fuzz/corpus/{target}");
     }
 
+    /// The guards read quoting as brush-parser's tokenizer does: behind a construct whose quotes
+    /// they once read differently (a quote in a comment, between backquotes, in `$'…'`), each
+    /// input that made the parser panic is still refused, not handed to it.
+    #[rstest]
+    #[case::apostrophe_in_a_comment("# don't\n")]
+    #[case::apostrophe_in_a_comment_after_a_subshell("(x)# don't\n")]
+    #[case::quotes_between_backquotes("echo `'` '`' `\"` \"`\"; ")]
+    #[case::escaped_quote_in_ansi_c_quotes("echo $'\\''; ")]
+    #[case::quotes_in_a_parameter_default(": ${A:-'}'} \"${B:-'}'}\"; ")]
+    #[case::apostrophe_in_double_quotes("echo \"it's\"; ")]
+    fn panicking_inputs_stay_refused_behind_quoting(#[case] prefix: &str) {
+        let prefix = prefix.as_bytes().to_vec();
+        let inputs: Vec<_> = upstream_first_rules::fuzzing::inputs("shell_script")
+            .into_iter()
+            .filter(|(path, _)| {
+                path.parent()
+                    .is_some_and(|dir| dir.ends_with("regressions/shell_script"))
+                    && path
+                        .file_name()
+                        .is_some_and(|name| name.to_string_lossy().starts_with("crash-"))
+            })
+            .collect();
+        assert!(inputs.len() > 10, "{} crash inputs", inputs.len());
+        // A main thread's stack, as `replay` gives: unoptimised builds recurse deeper.
+        std::thread::Builder::new()
+            .stack_size(8 * 1024 * 1024)
+            .spawn(move || {
+                for (path, bytes) in inputs {
+                    let input = [prefix.as_slice(), &bytes].concat();
+                    if std::panic::catch_unwind(|| shell_script(&input)).is_err() {
+                        panic!("{} fails behind the prefix", path.display());
+                    }
+                }
+            })
+            .expect("spawns")
+            .join()
+            .expect("no input fails");
+    }
+
     /// The secret check of the harness is real: a finding that quoted the value would fail it.
     #[test]
     fn secret_variables_never_reach_findings() {
