@@ -108,17 +108,21 @@ mod tests {
     }
 
     /// The guards read quoting as brush-parser's tokenizer does: behind a construct whose quotes
-    /// they once read differently (a quote in a comment, between backquotes, in `$'…'`), each
-    /// input that made the parser panic is still refused, not handed to it.
+    /// they once read differently (a quote in a comment, between backquotes, in `$'…'`, or a
+    /// shift taken for a here-document whose body would hide the input), each input that made
+    /// the parser panic is still refused, not handed to it.
     #[rstest]
-    #[case::apostrophe_in_a_comment("# don't\n")]
-    #[case::apostrophe_in_a_comment_after_a_subshell("(x)# don't\n")]
-    #[case::quotes_between_backquotes("echo `'` '`' `\"` \"`\"; ")]
-    #[case::escaped_quote_in_ansi_c_quotes("echo $'\\''; ")]
-    #[case::quotes_in_a_parameter_default(": ${A:-'}'} \"${B:-'}'}\"; ")]
-    #[case::apostrophe_in_double_quotes("echo \"it's\"; ")]
-    fn panicking_inputs_stay_refused_behind_quoting(#[case] prefix: &str) {
-        let prefix = prefix.as_bytes().to_vec();
+    #[case::apostrophe_in_a_comment("# don't\n", "")]
+    #[case::apostrophe_in_a_comment_after_a_subshell("(x)# don't\n", "")]
+    #[case::quotes_between_backquotes("echo `'` '`' `\"` \"`\"; ", "")]
+    #[case::escaped_quote_in_ansi_c_quotes("echo $'\\''; ", "")]
+    #[case::quotes_in_a_parameter_default(": ${A:-'}'} \"${B:-'}'}\"; ", "")]
+    #[case::apostrophe_in_double_quotes("echo \"it's\"; ", "")]
+    #[case::shift_read_as_a_heredoc_operator("x=$(( $(a <<EOF ) ))\n", "\nEOF\n")]
+    #[case::shift_in_an_arithmetic_command("(( 1 << EOF ))\n", "\nEOF\n")]
+    #[case::shift_after_arithmetic_left_on("x=$( ((1)) )\ncat <<EOF\n", "\nEOF\n")]
+    fn panicking_inputs_stay_refused_behind_quoting(#[case] prefix: &str, #[case] suffix: &str) {
+        let (prefix, suffix) = (prefix.as_bytes().to_vec(), suffix.as_bytes().to_vec());
         let inputs: Vec<_> = upstream_first_rules::fuzzing::inputs("shell_script")
             .into_iter()
             .filter(|(path, _)| {
@@ -135,7 +139,7 @@ mod tests {
             .stack_size(8 * 1024 * 1024)
             .spawn(move || {
                 for (path, bytes) in inputs {
-                    let input = [prefix.as_slice(), &bytes].concat();
+                    let input = [prefix.as_slice(), &bytes, &suffix].concat();
                     if std::panic::catch_unwind(|| shell_script(&input)).is_err() {
                         panic!("{} fails behind the prefix", path.display());
                     }

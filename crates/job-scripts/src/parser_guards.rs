@@ -30,15 +30,10 @@ pub(crate) fn substitution_open_across_heredoc(text: &str) -> bool {
     // panic, at the end of the input (a syntax error either way). The tokenizer does not read
     // brackets as this scan does, so any here-document left without its delimiter line counts
     // once one is in a substitution.
-    let is_substitution = |closing: &u8| matches!(*closing, SUBSTITUTION | b'}' | b']' | b'`');
-    let mut heredoc_in_substitution = false;
-    let script = scan_constructs(text, Reading::Script, usize::MAX, |i, open| {
-        heredoc_in_substitution |=
-            starts_heredoc(text.as_bytes(), i, open) && open.iter().any(is_substitution);
-    });
+    let script = scan_constructs(text, Reading::Script, usize::MAX, |_, _| {});
     script.heredoc_body_in_substitution
-        || script.open.iter().any(is_substitution)
-        || (heredoc_in_substitution && script.heredoc_unterminated)
+        || script.open.iter().copied().any(is_substitution)
+        || (script.heredoc_in_substitution && script.heredoc_unterminated)
 }
 
 /// Whether an extended glob pattern (`*(…)`, `!(…)`, `@(…)`, `?(…)`, `+(…)`) holds a quote, a
@@ -50,6 +45,12 @@ pub(crate) fn substitution_open_across_heredoc(text: &str) -> bool {
 /// (`!("a b")`), which they rarely need.
 pub(crate) fn complex_extglob(text: &str) -> bool {
     scan_constructs(text, Reading::Script, usize::MAX, |_, _| {}).complex_extglob
+}
+
+/// Whether a construct is a substitution (`$(`, `${`, `$[`, backquote) as [`scan_constructs`]
+/// records it.
+fn is_substitution(closing: u8) -> bool {
+    matches!(closing, SUBSTITUTION | b'}' | b']' | b'`')
 }
 
 /// Why a script with a here-document operator but no delimiter after it is not parsed.
@@ -355,6 +356,8 @@ struct Constructs {
     /// operator is still open at a newline, where the body would start or a quote carries the
     /// substitution on.
     heredoc_body_in_substitution: bool,
+    /// Whether a here-document operator is inside a substitution.
+    heredoc_in_substitution: bool,
     /// Whether an extended glob pattern of a script holds a quote, a `<` or a line break
     /// ([`complex_extglob`]).
     complex_extglob: bool,
@@ -394,6 +397,14 @@ fn scan_constructs(
     let mut complex_extglob = false;
     // Where the last `)` that closed a plain `(` (an operator to the tokenizer) is.
     let mut subshell_closed_at = None;
+    let mut heredoc_in_substitution = false;
+    // The tokenizer's one flag for arithmetic, where `<<` is a shift: set by `$((`, `$[` and
+    // a `((` of operators, cleared when a `$((` or `$[` ends (an inner one too) and by a `))`
+    // of operators (not one that closes a `$(`: `$( ((1)) )` leaves it set). Found as a bypass:
+    // a `<<` in a `$(` in `$((` hid lines the tokenizer reads as script.
+    let mut arithmetic = false;
+    // How many constructs are open inside the `$(` of the `$((` whose `(` was just closed.
+    let mut closing_arithmetic_at = None;
     let mut i = 0;
     while let Some(&byte) = bytes.get(i) {
         observe(i, &open);
@@ -435,11 +446,12 @@ fn scan_constructs(
                 _ => {}
             }
         }
-        if script && starts_heredoc(bytes, i, &open) {
+        if script && starts_heredoc(bytes, i, &open, arithmetic) {
             if pending_heredocs.is_empty() {
                 open_around_operators = open.len();
             }
             pending_heredocs.push(i);
+            heredoc_in_substitution |= open.iter().copied().any(is_substitution);
         }
         open_around_operators = open_around_operators.min(open.len());
         match byte {
@@ -454,6 +466,7 @@ fn scan_constructs(
                     open,
                     heredoc_unterminated: false,
                     heredoc_body_in_substitution: true,
+                    heredoc_in_substitution,
                     complex_extglob,
                 };
             }
@@ -463,6 +476,7 @@ fn scan_constructs(
                         open,
                         heredoc_unterminated: true,
                         heredoc_body_in_substitution: false,
+                        heredoc_in_substitution,
                         complex_extglob,
                     };
                 };
@@ -523,6 +537,7 @@ fn scan_constructs(
                 i += 1;
                 if bytes.get(i + 1) == Some(&b'(') {
                     open.push(ARITHMETIC);
+                    arithmetic = true;
                     i += 1;
                 }
             }
@@ -532,11 +547,17 @@ fn scan_constructs(
             }
             b'$' if bytes.get(i + 1) == Some(&b'[') => {
                 open.push(b']');
+                arithmetic = true;
                 i += 1;
             }
             // Between double quotes, brackets are text.
             b'(' | b')' | b'[' | b'}' | b']' if open.last() == Some(&b'"') => {}
-            b'(' => open.push(b')'),
+            b'(' => {
+                if script && extglob_brackets == 0 && bytes.get(i + 1) == Some(&b'(') {
+                    arithmetic = true;
+                }
+                open.push(b')');
+            }
             // A `[` may open an array subscript, in an expansion or arithmetic (`$[A[i]]`):
             // one left open makes the parser backtrack like any other construct (the fuzzer
             // found a word of `$[To[x]` pieces that took over 10 s). It is recorded apart from
@@ -552,8 +573,28 @@ fn scan_constructs(
                         || (byte == b')' && matches!(open, SUBSTITUTION | ARITHMETIC))
                         || (byte == b']' && open == b'[')
                 };
-                if open.last().is_some_and(|&last| closes(last)) && open.pop() == Some(b')') {
-                    subshell_closed_at = Some(i);
+                // A `)` is an operator to the tokenizer unless it closes a `$(` or `$((`.
+                let operator = !matches!(
+                    open.iter()
+                        .rev()
+                        .find(|&&closing| is_substitution(closing) || closing == ARITHMETIC),
+                    Some(&(SUBSTITUTION | ARITHMETIC))
+                );
+                if script && operator && byte == b')' && bytes.get(i + 1) == Some(&b')') {
+                    arithmetic = false;
+                }
+                if open.last().is_some_and(|&last| closes(last)) {
+                    match open.pop() {
+                        Some(b')') => subshell_closed_at = Some(i),
+                        Some(ARITHMETIC) => closing_arithmetic_at = Some(open.len()),
+                        Some(SUBSTITUTION) if closing_arithmetic_at == Some(open.len() + 1) => {
+                            arithmetic = false;
+                            closing_arithmetic_at = None;
+                        }
+                        // The `]` of a `$[` (a plain `[` is recorded as `[`).
+                        Some(b']') => arithmetic = false,
+                        _ => {}
+                    }
                 }
             }
             _ => {}
@@ -567,23 +608,23 @@ fn scan_constructs(
         open,
         heredoc_unterminated: !pending_heredocs.is_empty(),
         heredoc_body_in_substitution: false,
+        heredoc_in_substitution,
         complex_extglob,
     }
 }
 
 /// Whether a here-document operator of a script starts at a byte: not one between double
-/// quotes, nor a shift in arithmetic (`$((1 << 2))`, `$[1 << 2]`). One in a `${…}` counts,
-/// even between double quotes: the tokenizer reads it as one (`"${A:-\n<<EOF\n}"` made it
-/// panic; found by fuzzing).
-fn starts_heredoc(bytes: &[u8], i: usize, open: &[u8]) -> bool {
+/// quotes, nor a shift while the tokenizer reads arithmetic (`$((1 << 2))`, `$[1 << 2]`,
+/// `(( 1 << 2 ))`, and a `$(` in those). One in a `${…}` counts, even between double quotes:
+/// the tokenizer reads it as one (`"${A:-\n<<EOF\n}"` made it panic; found by fuzzing).
+fn starts_heredoc(bytes: &[u8], i: usize, open: &[u8], arithmetic: bool) -> bool {
     heredoc_operator_at(bytes, i)
-        && !matches!(
-            open.iter().rev().copied().find(|&closing| matches!(
-                closing,
-                b'"' | SUBSTITUTION | ARITHMETIC | b']' | b'`' | b'}'
-            )),
-            Some(b'"' | ARITHMETIC | b']')
-        )
+        && !arithmetic
+        && open
+            .iter()
+            .rev()
+            .find(|&&closing| closing == b'"' || is_substitution(closing))
+            != Some(&b'"')
 }
 
 /// Where a script goes on after the bodies of the here-documents whose operators are pending
@@ -724,6 +765,11 @@ mod tests {
     )]
     #[case::apostrophe_after_a_hash_in_a_word("echo a#'x' $(#'\n)\ncat <<EOF\nx\nEOF\n", false)]
     #[case::quotes_in_a_comment_after_a_heredoc("cat <<EOF # it's\nx\nEOF\necho '$('\n", false)]
+    #[case::shift_in_a_substitution_in_arithmetic("x=$(( $(a <<EOF ) ))\n$(\nEOF\n", true)]
+    #[case::shift_in_an_arithmetic_command("(( 1 << EOF ))\n$(\nEOF\n", true)]
+    #[case::arithmetic_left_on_by_a_substitution("x=$( ((1)) )\ncat <<EOF\n$(\nEOF\n", true)]
+    #[case::arithmetic_command_closed("((1))\ncat <<EOF\n$(\nEOF\n", false)]
+    #[case::arithmetic_ended_by_an_inner_one("x=$(( $((1)) + $(a <<EOF ) ))\n$(\nEOF\n", false)]
     #[case::shift_in_arithmetic("x=$((1 << 2)); y=$[1 << 2]; z=$(( (3 << 1) ))\n", false)]
     fn substitutions_open_across_heredocs(#[case] script: &str, #[case] open: bool) {
         assert_eq!(substitution_open_across_heredoc(script), open);
