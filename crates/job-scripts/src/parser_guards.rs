@@ -249,7 +249,7 @@ pub(crate) fn word_nesting_too_deep(text: &str, heredoc_body: bool) -> bool {
     let (reading, other_reading) = if heredoc_body {
         (Reading::Text, Reading::Body)
     } else {
-        (Reading::Script, Reading::Text)
+        (Reading::Word, Reading::Text)
     };
     let first = scan_constructs(text, reading, MAX_WORD_NESTING, |i, open| {
         deepest = deepest.max(open.len());
@@ -367,12 +367,16 @@ struct Constructs {
 /// glob patterns.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Reading {
-    /// As a shell reads a script.
+    /// As brush-parser's tokenizer reads a script.
     Script,
+    /// As its word parser reads a word: a script, but without comments (a `#` is a byte of a
+    /// word piece there).
+    Word,
     /// As text: single quotes and the rest are bytes like any other (a here-document body, or
     /// a word read without its single quotes).
     Text,
-    /// As a here-document body: text, except in a `$(…)` or backquotes, which hold a script.
+    /// As the word parser reads a here-document body: text, except in a `$(…)` or backquotes,
+    /// which it reads as a word.
     Body,
 }
 
@@ -424,7 +428,7 @@ fn scan_constructs(
             continue;
         }
         let script = match reading {
-            Reading::Script => true,
+            Reading::Script | Reading::Word => true,
             Reading::Text => false,
             Reading::Body => open
                 .iter()
@@ -489,11 +493,12 @@ fn scan_constructs(
             // (`# don't` hid the rest of the script from the guards). A `#` starts one where
             // the tokenizer starts a token: after a blank or an operator (a `)` that closes a
             // subshell, not a substitution), outside quotes and `${…}` (`[` is a word's byte to
-            // it). In a word, or in a here-document body outside its `$(…)`, a `#` is text.
-            b'#' if script
+            // it). The word parser has no comments: in a word or a here-document body, a `#` is
+            // text (a body's `$(;(#(($((')))))'…` took 7 s while the guard read a comment).
+            b'#' if reading == Reading::Script
                 && extglob_brackets == 0
                 && match open.iter().rev().find(|&&closing| closing != b'[') {
-                    None => reading == Reading::Script,
+                    None => true,
                     Some(&closing) => matches!(closing, SUBSTITUTION | ARITHMETIC | b']' | b')'),
                 }
                 && (i == 0
@@ -913,6 +918,11 @@ mod tests {
         "SELECT f(x)*('2'), a*(b\n+ c) WHERE y = ?('a') AND $(echo +(a|b));\n",
         true,
         false
+    )]
+    #[case::comment_sign_in_a_substitution_of_a_body(
+        "\"$(;(#(($((')))))'(''''$(($((')))))'$(($((\\\0\0\0'\0))))')((E\\1in",
+        true,
+        true
     )]
     #[case::unterminated_heredoc_in_a_substitution_of_a_body(
         "x $(psql <<EOF\nSELECT 1;\n)\n",
