@@ -120,6 +120,10 @@ mod tests {
     #[case::apostrophe_in_double_quotes("echo \"it's\"; ", "")]
     #[case::shift_read_as_a_heredoc_operator("x=$(( $(a <<EOF ) ))\n", "\nEOF\n")]
     #[case::shift_in_an_arithmetic_command("(( 1 << EOF ))\n", "\nEOF\n")]
+    #[case::quoted_blank_in_a_heredoc_tag("cat <<E\"O F\"\nEO\nit's\nEO F\n", "")]
+    #[case::escaped_blank_in_a_heredoc_tag("cat <<E\\ O\nE\nit's\nE O\n", "")]
+    #[case::quoted_operator_in_a_heredoc_tag("cat <<'E;O'\nE\nit's\nE;O\n", "")]
+    #[case::no_break_space_in_a_heredoc_tag("cat <<E\u{a0}O\nE\nit's\nE\u{a0}O\n", "")]
     #[case::shift_after_arithmetic_left_on("x=$( ((1)) )\ncat <<EOF\n", "\nEOF\n")]
     fn panicking_inputs_stay_refused_behind_quoting(#[case] prefix: &str, #[case] suffix: &str) {
         let (prefix, suffix) = (prefix.as_bytes().to_vec(), suffix.as_bytes().to_vec());

@@ -86,26 +86,54 @@ fn heredoc_operator_at(bytes: &[u8], i: usize) -> bool {
 }
 
 /// The word after the here-document operator that starts a text, as written (empty when
-/// the line ends or an operator follows instead).
+/// the line ends or an operator follows instead), read as the tokenizer reads a word: quotes
+/// and backslashes keep blanks and operators in it (`<<'E O'`, `<<E\ O`), and only spaces
+/// and tabs are blanks (reading others, or a quoted blank, as its end let the guard end a body
+/// at another line than the tokenizer and read the rest of it as script; found by testing
+/// every panicking input behind such a here-document).
 fn heredoc_tag(operator: &str) -> &str {
     let rest = operator[2..].strip_prefix('-').unwrap_or(&operator[2..]);
-    // Any blank, not only spaces and tabs: the tokenizer skips a form feed too (`<<\x0c\n`
-    // left the operator without a delimiter; found by fuzzing).
+    // A form feed or other whitespace starts the word to the tokenizer; read as the end of an
+    // empty tag, it refuses the script (`<<\x0c\n` in a `$(` made the tokenizer panic).
     let blank = |c: char| c != '\n' && c.is_whitespace();
     let tag = rest.trim_start_matches(blank);
-    let end = tag
-        .find(|c: char| c.is_whitespace() || matches!(c, ';' | '&' | '|' | '<' | '>' | '(' | ')'))
-        .unwrap_or(tag.len());
-    &tag[..end]
+    if tag.len() != rest.trim_start_matches([' ', '\t']).len() {
+        return "";
+    }
+    let bytes = tag.as_bytes();
+    let mut quote = None;
+    let mut end = 0;
+    while let Some(&byte) = bytes.get(end) {
+        match (quote, byte) {
+            (Some(b'"') | None, b'\\') => end += 1,
+            (Some(open), _) if byte == open => quote = None,
+            (Some(_), _) => {}
+            (None, b'\'' | b'"') => quote = Some(byte),
+            (None, b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')') => break,
+            (None, _) => {}
+        }
+        end += 1;
+    }
+    &tag[..end.min(tag.len())]
 }
 
-/// The delimiter of the here-document whose operator starts a text: its tag with quotes and
-/// backslashes removed.
+/// The delimiter of the here-document whose operator starts a text: its tag with quotes
+/// removed and backslashes escaping the next character, as the tokenizer unquotes it.
 fn heredoc_delimiter(operator: &str) -> String {
-    heredoc_tag(operator)
-        .chars()
-        .filter(|c| !matches!(c, '\'' | '"' | '\\'))
-        .collect()
+    let mut delimiter = String::new();
+    let mut escaped = false;
+    for c in heredoc_tag(operator).chars() {
+        match c {
+            _ if escaped => {
+                delimiter.push(c);
+                escaped = false;
+            }
+            '\\' => escaped = true,
+            '\'' | '"' => {}
+            _ => delimiter.push(c),
+        }
+    }
+    delimiter
 }
 
 /// Where the first here-document operator (`<<` or `<<-`, not the here-string `<<<`) of a text
@@ -770,6 +798,9 @@ mod tests {
     )]
     #[case::apostrophe_after_a_hash_in_a_word("echo a#'x' $(#'\n)\ncat <<EOF\nx\nEOF\n", false)]
     #[case::quotes_in_a_comment_after_a_heredoc("cat <<EOF # it's\nx\nEOF\necho '$('\n", false)]
+    #[case::quoted_blank_in_the_tag("cat <<E\"O F\"\nEO\n$(\nEO F\n", false)]
+    #[case::escaped_blank_in_the_tag("cat <<E\\ O\nE\n$(\nE O\n", false)]
+    #[case::carriage_return_after_the_tag("cat <<EOF\r\n$(\r\nEOF\r\n", false)]
     #[case::shift_in_a_substitution_in_arithmetic("x=$(( $(a <<EOF ) ))\n$(\nEOF\n", true)]
     #[case::shift_in_an_arithmetic_command("(( 1 << EOF ))\n$(\nEOF\n", true)]
     #[case::arithmetic_left_on_by_a_substitution("x=$( ((1)) )\ncat <<EOF\n$(\nEOF\n", true)]
