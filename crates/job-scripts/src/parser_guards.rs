@@ -529,12 +529,7 @@ fn scan_constructs(
                     None => true,
                     Some(&closing) => matches!(closing, SUBSTITUTION | ARITHMETIC | b']' | b')'),
                 }
-                && (i == 0
-                    || subshell_closed_at == Some(i - 1)
-                    || matches!(
-                        bytes[i - 1],
-                        b' ' | b'\t' | b'\n' | b'(' | b';' | b'&' | b'|' | b'<' | b'>'
-                    )) =>
+                && starts_token(bytes, i, subshell_closed_at) =>
             {
                 i += bytes[i..]
                     .iter()
@@ -644,6 +639,29 @@ fn scan_constructs(
         heredoc_in_substitution,
         complex_extglob,
     }
+}
+
+/// Whether the tokenizer starts a token at a byte: at the start, or after a blank, a line
+/// break or an operator (a `)` only when it closed a subshell, at `subshell_closed_at`). A
+/// backslash before a line break joins the lines: `a\<newline>#` is one word, not a comment.
+fn starts_token(bytes: &[u8], mut i: usize, subshell_closed_at: Option<usize>) -> bool {
+    while i >= 2 && bytes[i - 1] == b'\n' {
+        let backslashes = bytes[..i - 1]
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b'\\')
+            .count();
+        if backslashes % 2 == 0 {
+            break;
+        }
+        i -= 2;
+    }
+    i == 0
+        || subshell_closed_at == Some(i - 1)
+        || matches!(
+            bytes[i - 1],
+            b' ' | b'\t' | b'\n' | b'(' | b';' | b'&' | b'|' | b'<' | b'>'
+        )
 }
 
 /// Whether a here-document operator of a script starts at a byte: not one between double
@@ -798,6 +816,8 @@ mod tests {
     )]
     #[case::apostrophe_after_a_hash_in_a_word("echo a#'x' $(#'\n)\ncat <<EOF\nx\nEOF\n", false)]
     #[case::quotes_in_a_comment_after_a_heredoc("cat <<EOF # it's\nx\nEOF\necho '$('\n", false)]
+    #[case::comment_sign_after_a_line_continuation("echo a\\\n# $(cat <<EOF\n)\nEOF\n", true)]
+    #[case::comment_after_an_escaped_backslash("echo a\\\\\n# $(cat <<EOF\n)\nEOF\n", false)]
     #[case::quoted_blank_in_the_tag("cat <<E\"O F\"\nEO\n$(\nEO F\n", false)]
     #[case::escaped_blank_in_the_tag("cat <<E\\ O\nE\n$(\nE O\n", false)]
     #[case::carriage_return_after_the_tag("cat <<EOF\r\n$(\r\nEOF\r\n", false)]
