@@ -121,6 +121,8 @@ mod tests {
     #[case::shift_read_as_a_heredoc_operator("x=$(( $(a <<EOF ) ))\n", "\nEOF\n")]
     #[case::shift_in_an_arithmetic_command("(( 1 << EOF ))\n", "\nEOF\n")]
     #[case::comment_sign_after_a_line_continuation("echo a\\\n# ", "")]
+    #[case::line_continuation_in_a_heredoc_operator("cat <\\\n<EOF\nit's\nEOF\n", "")]
+    #[case::line_continuation_in_a_heredoc_tag("cat <<EO\\\nF\nEOF\nit's\nEOF\n", "")]
     #[case::quoted_blank_in_a_heredoc_tag("cat <<E\"O F\"\nEO\nit's\nEO F\n", "")]
     #[case::escaped_blank_in_a_heredoc_tag("cat <<E\\ O\nE\nit's\nE O\n", "")]
     #[case::quoted_operator_in_a_heredoc_tag("cat <<'E;O'\nE\nit's\nE;O\n", "")]

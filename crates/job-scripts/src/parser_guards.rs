@@ -60,14 +60,25 @@ pub(crate) const HEREDOC_WITHOUT_DELIMITER: &str = "a here-document operator wit
 /// operator instead of its delimiter word: a syntax error, on which brush-parser's tokenizer
 /// panics when it is inside a `$(` (an `unwrap` at the end of the input; found by fuzzing).
 pub(crate) fn heredoc_without_delimiter(text: &str) -> bool {
+    heredoc_tags(text).any(str::is_empty)
+}
+
+/// Whether a line continuation (a backslash before a line break) splits a here-document
+/// operator (`<\<newline><EOF`) or its tag (`<<EO\<newline>F`). The tokenizer joins the lines
+/// first, and reading them apart would end the body on another line than it does; scripts do
+/// not write this, so they are refused.
+pub(crate) fn heredoc_line_continuation(text: &str) -> bool {
+    text.contains("<\\\n") || heredoc_tags(text).any(|tag| tag.contains("\\\n"))
+}
+
+/// The tags of a text's here-document operators, in order ([`heredoc_tag`]).
+fn heredoc_tags(text: &str) -> impl Iterator<Item = &str> {
     let mut from = 0;
-    while let Some(operator) = heredoc_operator(&text[from..]).map(|at| from + at) {
-        if heredoc_tag(&text[operator..]).is_empty() {
-            return true;
-        }
+    std::iter::from_fn(move || {
+        let operator = from + heredoc_operator(&text[from..])?;
         from = operator + 2;
-    }
-    false
+        Some(heredoc_tag(&text[operator..]))
+    })
 }
 
 /// Whether a here-document operator (`<<` or `<<-`, not `<<<`) starts at a byte. The
@@ -867,6 +878,17 @@ mod tests {
     #[case::form_feed_before_the_end_of_the_line("<<\x0c\n\n$(<<\t\tl)$(", true)]
     fn heredoc_operators_without_delimiters(#[case] script: &str, #[case] missing: bool) {
         assert_eq!(heredoc_without_delimiter(script), missing);
+    }
+
+    #[rstest]
+    #[case::in_the_operator("cat <\\\n<EOF\nx\nEOF\n", true)]
+    #[case::before_the_tag("cat <<\\\nEOF\nx\nEOF\n", true)]
+    #[case::in_the_tag("cat <<EO\\\nF\nx\nEOF\n", true)]
+    #[case::in_a_double_quoted_tag("cat <<\"EO\\\nF\"\nx\nEOF\n", true)]
+    #[case::after_the_tag("cat <<EOF \\\n| psql\nx\nEOF\n", false)]
+    #[case::escaped_backslash_in_the_tag("cat <<E\\\\\nx\nE\\\n", false)]
+    fn line_continuations_in_heredoc_operators(#[case] script: &str, #[case] split: bool) {
+        assert_eq!(heredoc_line_continuation(script), split);
     }
 
     #[rstest]

@@ -17,8 +17,8 @@ use crate::model::Resolution;
 use crate::parser_guards::{
     HEREDOC_WITHOUT_DELIMITER, MAX_BACKTRACKING_NESTING, MAX_WORD_NESTING,
     SUBSTITUTION_OPEN_ACROSS_HEREDOC, backtracking_nesting, complex_extglob, has_oversized_number,
-    heredoc_without_delimiter, nesting_estimate, ready_array_element_words,
-    substitution_open_across_heredoc, word_nesting_too_deep,
+    heredoc_line_continuation, heredoc_without_delimiter, nesting_estimate,
+    ready_array_element_words, substitution_open_across_heredoc, word_nesting_too_deep,
 };
 use crate::text::{Field, MAX_VALUE_BYTES, basename, normalize_path, shorten};
 
@@ -66,6 +66,9 @@ pub(crate) enum ScriptError {
     Unsupported,
     /// Has an extended glob pattern holding quotes, `<` or a line break ([`complex_extglob`]).
     ComplexExtglob,
+    /// Splits a here-document operator or tag with a line continuation
+    /// ([`heredoc_line_continuation`]).
+    HeredocLineContinuation,
     /// A syntax error.
     Syntax(String),
 }
@@ -86,6 +89,9 @@ impl fmt::Display for ScriptError {
             Self::Unsupported => f.write_str("script has numbers too large to parse"),
             Self::ComplexExtglob => {
                 f.write_str("script has an extended glob !(…) holding quotes, < or a line break")
+            }
+            Self::HeredocLineContinuation => {
+                f.write_str("script continues a line inside a here-document operator or tag")
             }
             Self::Syntax(e) => write!(f, "shell syntax error: {e}"),
         }
@@ -109,6 +115,9 @@ pub(crate) fn parse(text: &str) -> Result<ast::Program, ScriptError> {
     }
     if heredoc_without_delimiter(text) {
         return Err(ScriptError::Syntax(HEREDOC_WITHOUT_DELIMITER.to_owned()));
+    }
+    if heredoc_line_continuation(text) {
+        return Err(ScriptError::HeredocLineContinuation);
     }
     if complex_extglob(text) {
         return Err(ScriptError::ComplexExtglob);
