@@ -479,6 +479,15 @@ fn scan_constructs(
                     complex_extglob = true;
                 }
                 b'(' if extglob_brackets > 0 => extglob_brackets += 1,
+                // The tokenizer counts the brackets of a `$(` or `$((` in a pattern too (the
+                // scan reads them with the `$`).
+                b'$' if extglob_brackets > 0 => {
+                    extglob_brackets += bytes[i + 1..]
+                        .iter()
+                        .take(2)
+                        .take_while(|&&b| b == b'(')
+                        .count();
+                }
                 b')' if extglob_brackets > 0 => extglob_brackets -= 1,
                 b'(' if i > 0
                     && matches!(bytes[i - 1], b'@' | b'!' | b'?' | b'+' | b'*')
@@ -903,6 +912,8 @@ mod tests {
     #[case::in_a_substitution("$(*()\"\"(*(()\")\")\"<<\x0c *(\")\"\")", true)]
     #[case::comment_sign_in_a_substitution("x=$(ls *(#\"\n))", true)]
     #[case::line_break("x=$(ls *(a\n))", true)]
+    #[case::quote_after_a_substitution("ls !($(x)\"a\")", true)]
+    #[case::substitution_in_a_pattern("ls !($(cat keep)|*.sql) \"$(date)\"", false)]
     #[case::heredoc_operator("ls *(a<<EOF)\nx\n", true)]
     #[case::heredoc_operator_in_a_substitution_of_a_body(
         "***((\0)/]\x04\x01<EOF\n/INSERTU<<EOF\nINSERT I)T\"$(- VALU\n",
