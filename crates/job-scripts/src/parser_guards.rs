@@ -44,7 +44,12 @@ pub(crate) fn substitution_open_across_heredoc(text: &str) -> bool {
 /// hold globs and names (`!(*.sql|keep)`, `+([0-9])`); a shell reads a quote in one as quoting
 /// (`!("a b")`), which they rarely need.
 pub(crate) fn complex_extglob(text: &str) -> bool {
-    scan_constructs(text, Reading::Script, usize::MAX, |_, _| {}).complex_extglob
+    // Most scripts have no pattern: no second scan for them.
+    let patterns = text
+        .as_bytes()
+        .windows(2)
+        .any(|pair| pair[1] == b'(' && matches!(pair[0], b'@' | b'!' | b'?' | b'+' | b'*'));
+    patterns && scan_constructs(text, Reading::Script, usize::MAX, |_, _| {}).complex_extglob
 }
 
 /// Whether a construct is a substitution (`$(`, `${`, `$[`, backquote) as [`scan_constructs`]
