@@ -456,11 +456,16 @@ fn scan_constructs(
     let mut i = 0;
     while let Some(&byte) = bytes.get(i) {
         observe(i, &open);
-        // Between backquotes the tokenizer and the word parser read text up to a backquote no
-        // backslash escapes: quotes there quote nothing (`` `'` `` hid the rest of a script
-        // from the guards), and the script inside is parsed apart, when it runs. A line break
-        // there still matters to a pending here-document.
-        if open.last() == Some(&b'`') && (byte != b'\n' || pending_heredocs.is_empty()) {
+        // Between backquotes the tokenizer reads text up to a backquote no backslash escapes:
+        // quotes there quote nothing (`` `'` `` hid the rest of a script from the guards). A
+        // line break there still matters to a pending here-document. The word parser also
+        // reads a backquote without its closer as a plain byte and goes on: in a word or body
+        // the text after one counts (read as text, a lone backquote hid the `$((` pieces of
+        // a 3 KB word that took over 10 s; found by fuzzing).
+        if reading == Reading::Script
+            && open.last() == Some(&b'`')
+            && (byte != b'\n' || pending_heredocs.is_empty())
+        {
             match byte {
                 b'\\' => i += 1,
                 b'`' => {
@@ -993,6 +998,7 @@ mod tests {
     #[case::arithmetic_closed_by_one_paren("\"$((cd /; ls) | wc -l)\"", false, true)]
     #[case::arithmetic_and_subshells("$(( 1 + (2) )) $((cd /; ls)) $( (x) )", false, false)]
     #[case::literal_brace_in_a_substitution("$(find /sql -exec cat {} \\;)", false, false)]
+    #[case::lone_backquote_before_nesting(&format!("\"$(`{}\"", "$(( ".repeat(4)), false, true)]
     #[case::closers_quoted_in_a_substitution_of_a_body(
         "\"$(;($(($((')))))')((((''$(($(\0'))))\0'\0$(($((q\0\0\0')))))\x14'_(E'''''d",
         true,
