@@ -692,7 +692,9 @@ fn secret_values_are_never_quoted(#[case] command: Value, #[case] quoted: &str) 
 /// a word it tries as an assignment (`u[${A[x}${A[x}…`, 0.1 s for four, 40 times more for each
 /// further one), and its tokenizer panics (a trap) on a `$(` left open across a here-document
 /// and on a here-document operator without a delimiter inside one, and reads a quote in an
-/// extended glob pattern as text (it then panics or loops inside a `$(`).
+/// extended glob pattern as text (it then panics or loops inside a `$(`). A script that splits
+/// a here-document tag with a line continuation is refused too: the tokenizer joins the lines,
+/// and the guards would end its body elsewhere.
 #[rstest]
 #[case::unclosed_subshells(
     format!("{}psql -c 'DELETE FROM t'", "( ".repeat(24)),
@@ -733,6 +735,11 @@ fn secret_values_are_never_quoted(#[case] command: Value, #[case] quoted: &str) 
     "x=$(ls !(\"keep me\"))\npsql -c 'DELETE FROM t'".to_owned(),
     "script has an extended glob !(…) holding quotes, < or a line break",
     "\"x=$(ls !(\"keep me\")) psql -c 'DELETE FROM t'\""
+)]
+#[case::line_continuation_in_a_heredoc_tag(
+    "psql <<EO\\\nF\nDELETE FROM t;\nEOF\n".to_owned(),
+    "script continues a line inside a here-document operator or tag",
+    "\"psql <<EO\\ F DELETE FROM t; EOF\""
 )]
 fn scripts_the_parser_cannot_read_safely_are_answered(
     #[case] script: String,

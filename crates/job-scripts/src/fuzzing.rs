@@ -107,10 +107,11 @@ mod tests {
         assert!(replayed > 0, "no inputs in fuzz/corpus/{target}");
     }
 
-    /// The guards read quoting as brush-parser's tokenizer does: behind a construct whose quotes
-    /// they once read differently (a quote in a comment, between backquotes, in `$'…'`, or a
-    /// shift taken for a here-document whose body would hide the input), each input that made
-    /// the parser panic is still refused, not handed to it.
+    /// The guards read a script as brush-parser's tokenizer does: behind a construct they once
+    /// read differently (a quote in a comment, between backquotes or in `$'…'`, a shift taken
+    /// for a here-document, a here-document tag ended elsewhere, a line continuation), whose
+    /// misreading hid the rest of the script from them, each input that made the parser panic
+    /// is still refused, not handed to it.
     #[rstest]
     #[case::apostrophe_in_a_comment("# don't\n", "")]
     #[case::apostrophe_in_a_comment_after_a_subshell("(x)# don't\n", "")]
