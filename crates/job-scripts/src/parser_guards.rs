@@ -48,8 +48,13 @@ pub(crate) fn complex_extglob(text: &str) -> bool {
     let patterns = text
         .as_bytes()
         .windows(2)
-        .any(|pair| pair[1] == b'(' && matches!(pair[0], b'@' | b'!' | b'?' | b'+' | b'*'));
+        .any(|pair| pair[1] == b'(' && starts_extglob(pair[0]));
     patterns && scan_constructs(text, Reading::Script, usize::MAX, |_, _| {}).complex_extglob
+}
+
+/// Whether a byte before a `(` makes it an extended glob pattern to the tokenizer.
+fn starts_extglob(byte: u8) -> bool {
+    matches!(byte, b'@' | b'!' | b'?' | b'+' | b'*')
 }
 
 /// Whether a construct is a substitution (`$(`, `${`, `$[`, backquote) as [`scan_constructs`]
@@ -333,14 +338,15 @@ pub(crate) fn word_nesting_too_deep(text: &str, heredoc_body: bool) -> bool {
         || broken_heredoc
         || open
             .iter()
-            .any(|closing| matches!(*closing, SUBSTITUTION | ARITHMETIC | b'}' | b']' | b'`'))
+            .any(|&closing| is_substitution(closing) || closing == ARITHMETIC)
 }
 
 /// What [`scan_constructs`] records for the inner `(` of a `$((`.
 const ARITHMETIC: u8 = b'A';
 
-/// How many levels of nesting one complex array subscript costs. Each multiplies the word parser's time by 40 to 1,000 (`${A[x}` six times
-/// in a row took 17 s, `${A[$((x]}` four times 10 s), a level of nesting by 2 to 3.3.
+/// How many levels of nesting one complex array subscript costs. Each multiplies the word
+/// parser's time by 40 to 1,000 (`${A[x}` six times in a row took 17 s, `${A[$((x]}` four
+/// times 10 s), a level of nesting by 2 to 3.3.
 const COMPLEX_SUBSCRIPT_WEIGHT: usize = 3;
 
 /// The array subscripts (`${NAME[`, `${!NAME[`, `${#NAME[`) of a text that are complex.
@@ -499,10 +505,7 @@ fn scan_constructs(
                         .count();
                 }
                 b')' if extglob_brackets > 0 => extglob_brackets -= 1,
-                b'(' if i > 0
-                    && matches!(bytes[i - 1], b'@' | b'!' | b'?' | b'+' | b'*')
-                    && open.last() != Some(&b'"') =>
-                {
+                b'(' if i > 0 && starts_extglob(bytes[i - 1]) && open.last() != Some(&b'"') => {
                     extglob_brackets = 1;
                 }
                 _ => {}
@@ -522,7 +525,8 @@ fn scan_constructs(
                 if !pending_heredocs.is_empty()
                     && open[open_around_operators..]
                         .iter()
-                        .any(|&closing| matches!(closing, SUBSTITUTION | b'}' | b']' | b'`')) =>
+                        .copied()
+                        .any(is_substitution) =>
             {
                 return Constructs {
                     open,
@@ -631,14 +635,19 @@ fn scan_constructs(
                         || (byte == b')' && matches!(open, SUBSTITUTION | ARITHMETIC))
                         || (byte == b']' && open == b'[')
                 };
-                // A `)` is an operator to the tokenizer unless it closes a `$(` or `$((`.
-                let operator = !matches!(
-                    open.iter()
-                        .rev()
-                        .find(|&&closing| is_substitution(closing) || closing == ARITHMETIC),
-                    Some(&(SUBSTITUTION | ARITHMETIC))
-                );
-                if script && operator && byte == b')' && bytes.get(i + 1) == Some(&b')') {
+                // A `))` of operators ends an arithmetic command; a `)` is an operator to the
+                // tokenizer unless it closes a `$(` or `$((`.
+                if script
+                    && arithmetic
+                    && byte == b')'
+                    && bytes.get(i + 1) == Some(&b')')
+                    && !matches!(
+                        open.iter()
+                            .rev()
+                            .find(|&&closing| is_substitution(closing) || closing == ARITHMETIC),
+                        Some(&(SUBSTITUTION | ARITHMETIC))
+                    )
+                {
                     arithmetic = false;
                 }
                 if open.last().is_some_and(|&last| closes(last)) {
