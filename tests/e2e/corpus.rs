@@ -9,7 +9,7 @@ use policy_host::{ContextAwareResource, HostCapabilities, HostContext, ObjectSto
 use serde_json::Value;
 
 /// Policies whose rows are checked; the others' rows are listed as not yet covered.
-const IMPLEMENTED: [&str; 5] = [
+pub(crate) const IMPLEMENTED: [&str; 5] = [
     "no-raw-datastores",
     "require-network-policy",
     "require-upstream-chart",
@@ -23,7 +23,7 @@ const BUNDLE_POLICY: &str = "require-network-policy";
 
 /// Policies that read other objects through the host: their rows are evaluated with the row's
 /// files in the host's store (no-sql-mutating-jobs reads the script ConfigMaps of its Jobs).
-const CONTEXT_AWARE: [&str; 2] = [BUNDLE_POLICY, "no-sql-mutating-jobs"];
+pub(crate) const CONTEXT_AWARE: [&str; 2] = [BUNDLE_POLICY, "no-sql-mutating-jobs"];
 
 /// Kinds that have no namespace; `kubectl apply -f` puts every other object without one in
 /// `default`, and so do the bundles.
@@ -39,7 +39,7 @@ const CLUSTER_SCOPED_KINDS: [&str; 8] = [
 ];
 
 /// The objects of a corpus file as the API server stores them after `kubectl apply -f`.
-fn applied_objects(file: &str) -> Vec<Value> {
+pub(crate) fn applied_objects(file: &str) -> Vec<Value> {
     let mut objects = load_objects(&corpus_dir().join(file));
     for object in &mut objects {
         let cluster_scoped = object["kind"]
@@ -58,7 +58,7 @@ fn bundle_context(files: &[String]) -> HostContext {
     host_context(BUNDLE_POLICY, files)
 }
 
-fn host_context(policy_name: &str, files: &[String]) -> HostContext {
+pub(crate) fn host_context(policy_name: &str, files: &[String]) -> HostContext {
     let store = ObjectStore::from_objects(files.iter().flat_map(|file| applied_objects(file)))
         .expect("corpus objects fit the store");
     let config = load_objects(&corpus_dir().join("config.yaml"));

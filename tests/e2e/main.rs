@@ -5,6 +5,7 @@ mod corpus;
 mod hostile_requests;
 mod no_raw_datastores;
 mod no_sql_mutating_jobs;
+mod null_fields;
 mod packaging;
 mod pvc_contract;
 mod require_network_policy;

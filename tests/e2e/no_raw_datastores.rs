@@ -8,6 +8,7 @@ use upstream_first_rules::catalog::{Catalog, ComponentClass};
 const POLICY: &str = "no-raw-datastores";
 
 const POSTGRES_FIX: &str = "use the CloudNativePG operator (Cluster CR) or the bitnami/postgresql Helm chart instead: https://cloudnative-pg.io/documentation/current/";
+const VALKEY_FIX: &str = "use the Valkey Helm chart (valkey-io) or the bitnami/valkey Helm chart instead: https://valkey.io/valkey-helm/";
 const KAFKA_FIX: &str = "use the Strimzi operator (Kafka and KafkaNodePool CRs), the Redpanda Helm chart, or the bitnami/kafka Helm chart instead: https://strimzi.io/documentation/";
 
 fn statefulset(name: &str, metadata_extra: Value, containers: Value) -> Value {
@@ -94,6 +95,22 @@ fn every_catalog_datastore_is_rejected() {
     json!([{"name": "broker", "image": "registry.corp/platform/demo:2.1.3-kafka", "ports": [{"containerPort": 9092}]}]),
     format!("StatefulSet data/db: container broker (image registry.corp/platform/demo:2.1.3-kafka) runs Apache Kafka (image tag names kafka and server port 9092 agrees) without an upstream Helm chart or operator; {KAFKA_FIX}")
 )]
+#[case::valkey_ghcr(
+    json!([{"name": "valkey", "image": "ghcr.io/valkey-io/valkey:8.1", "ports": [{"containerPort": 6379}]}]),
+    format!("StatefulSet data/db: container valkey (image ghcr.io/valkey-io/valkey:8.1) runs Valkey (image repository valkey-io/valkey) without an upstream Helm chart or operator; {VALKEY_FIX}")
+)]
+#[case::postgres_sclorg(
+    server("quay.io/sclorg/postgresql-16-c9s:latest"),
+    format!("StatefulSet data/db: container server (image quay.io/sclorg/postgresql-16-c9s:latest) runs PostgreSQL (image repository sclorg/postgresql-16-c9s) without an upstream Helm chart or operator; {POSTGRES_FIX}")
+)]
+#[case::named_rehost_with_port(
+    json!([{"name": "cache", "image": "harbor.corp/platform-mirror/valkey:8.1", "ports": [{"containerPort": 6379}]}]),
+    format!("StatefulSet data/db: container cache (image harbor.corp/platform-mirror/valkey:8.1) runs Valkey (image named valkey and server port 6379 agrees) without an upstream Helm chart or operator; {VALKEY_FIX}")
+)]
+#[case::named_rehost_with_data_path(
+    json!([{"name": "pg", "image": "registry.corp/mirrors/postgres:16", "volumeMounts": [{"name": "data", "mountPath": "/var/lib/postgresql/data"}]}]),
+    format!("StatefulSet data/db: container pg (image registry.corp/mirrors/postgres:16) runs PostgreSQL (image named postgres and data directory /var/lib/postgresql/data agrees) without an upstream Helm chart or operator; {POSTGRES_FIX}")
+)]
 fn rejected_with_evidence(#[case] containers: Value, #[case] message: String) {
     let response = evaluate(&statefulset("db", json!({}), containers), json!({}));
     assert!(!response.allowed);
@@ -134,6 +151,9 @@ fn upstream_provided_is_accepted(#[case] metadata: Value, #[case] image: &str) {
 #[case::postgres_exporter(json!([{"name": "exporter", "image": "quay.io/prometheuscommunity/postgres-exporter:v0.15.0", "env": [{"name": "DATA_SOURCE_NAME", "value": "postgresql://db:5432"}]}]))]
 #[case::client(json!([{"name": "wait", "image": "postgres:16", "command": ["sh", "-c", "until pg_isready -h db; do sleep 1; done; sleep infinity"]}]))]
 #[case::first_party(json!([{"name": "web", "image": "registry.corp/shop/web:1.2.3", "ports": [{"containerPort": 8080}]}]))]
+#[case::named_like_postgres_without_evidence(json!([{"name": "api", "image": "registry.corp/payments/postgres:2.4.0", "ports": [{"containerPort": 8080}]}]))]
+#[case::named_like_redis_running_client(json!([{"name": "ping", "image": "registry.corp/tools/redis:7", "command": ["redis-cli", "-h", "cache", "ping"], "ports": [{"containerPort": 6379}]}]))]
+#[case::named_like_an_application(json!([{"name": "ui", "image": "registry.corp/mirror/grafana:11.3.0", "ports": [{"containerPort": 3000}]}]))]
 fn not_datastore_servers_are_accepted(#[case] containers: Value) {
     let response = evaluate(&statefulset("app", json!({}), containers), json!({}));
     assert!(response.allowed, "{:?}", response.message());

@@ -154,6 +154,23 @@ impl Catalog {
             })
     }
 
+    /// Components with a catalog repository whose last path segment is `name`
+    /// (`valkey` for `valkey/valkey`), in file order, each once.
+    pub fn components_with_image_name<'a>(
+        &'a self,
+        name: &str,
+    ) -> impl Iterator<Item = &'a Component> + use<'a> {
+        let mut found: Vec<usize> = self
+            .by_image_name
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(|&(component, _)| component)
+            .collect();
+        found.dedup();
+        found.into_iter().map(|i| &self.components[i])
+    }
+
     /// Components whose operators include `kind` in API group `group`; `None` matches by
     /// kind alone (an owner reference without `apiVersion`).
     pub fn components_with_operator<'a>(

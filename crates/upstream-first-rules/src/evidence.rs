@@ -1,7 +1,8 @@
 //! Evidence that a container runs a datastore server, strongest first: its image is a
-//! catalog datastore; or it listens on that datastore's server port and mounts its data
-//! directory or sets its server environment; or its image tag names the datastore and
-//! the port or data directory agrees. Clients, init containers and exporters are not
+//! catalog datastore; or its image is named like one (`ghcr.io/valkey-io/valkey`, a re-host
+//! under another organisation) and that datastore's port or data directory agrees; or it
+//! listens on a datastore's server port and mounts its data directory or sets its server
+//! environment; or its image tag names the datastore and the port or data directory agrees. Clients, init containers and exporters are not
 //! servers.
 
 use std::fmt;
@@ -22,6 +23,9 @@ const SHELL_WORDS: [&str; 14] = [
 pub enum Evidence {
     /// The image is one of the datastore's repositories.
     Image { repository: String },
+    /// The image's last path segment is the name of one of the datastore's repositories
+    /// (a re-host under another organisation), and the port or data directory agrees.
+    ImageName { name: String, agrees: String },
     /// Server port and data directory mounted as a volume.
     PortAndDataPath { port: u16, path: String },
     /// Server port and server environment variable.
@@ -34,6 +38,9 @@ impl fmt::Display for Evidence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Evidence::Image { repository } => write!(f, "image repository {repository}"),
+            Evidence::ImageName { name, agrees } => {
+                write!(f, "image named {name} and {agrees} agrees")
+            }
             Evidence::PortAndDataPath { port, path } => {
                 write!(f, "server port {port} with data directory {path} mounted")
             }
@@ -127,6 +134,27 @@ fn detect_datastore<'c>(catalog: &'c Catalog, container: &Container) -> Option<D
             .iter()
             .filter(|c| c.class == ComponentClass::Datastore)
     };
+    // Named like a catalog image: that name decides which datastore, when its own port or
+    // data directory confirms it (an application image that merely ends in `/postgres` is not
+    // one). Before the port signals, which cannot tell Redis from Valkey on 6379.
+    let named = image_ref.as_ref().and_then(|image_ref| {
+        catalog
+            .components_with_image_name(image_ref.name())
+            .filter(|c| c.class == ComponentClass::Datastore)
+            .find_map(|c| {
+                let agrees = agreeing_signal(c, container)?;
+                Some(detection(
+                    c,
+                    Evidence::ImageName {
+                        name: image_ref.name().to_string(),
+                        agrees,
+                    },
+                ))
+            })
+    });
+    if named.is_some() {
+        return named;
+    }
     datastores()
         .find_map(|c| server_signals(c, container).map(|e| detection(c, e)))
         .or_else(|| {
@@ -159,15 +187,20 @@ fn tag_hint(
         .tag_words()
         .into_iter()
         .find(|word| component.signals.tag_hints.iter().any(|h| h == word))?;
-    let agrees = listening_port(component, container)
-        .map(|port| format!("server port {port}"))
-        .or_else(|| {
-            mounted_data_path(component, container).map(|path| format!("data directory {path}"))
-        })?;
+    let agrees = agreeing_signal(component, container)?;
     Some(Evidence::TagHint {
         hint: hint.to_string(),
         agrees,
     })
+}
+
+/// The component's server port the container listens on, else its data directory mounted.
+fn agreeing_signal(component: &Component, container: &Container) -> Option<String> {
+    listening_port(component, container)
+        .map(|port| format!("server port {port}"))
+        .or_else(|| {
+            mounted_data_path(component, container).map(|path| format!("data directory {path}"))
+        })
 }
 
 fn listening_port(component: &Component, container: &Container) -> Option<u16> {
@@ -291,6 +324,13 @@ mod tests {
     #[case::client_as_args(json!([{"name": "cli", "image": "postgres:16", "args": ["pg_isready", "-h", "db"]}]), None)]
     #[case::application(json!([{"name": "grafana", "image": "grafana/grafana:11", "ports": [{"containerPort": 5432}], "env": [{"name": "POSTGRES_PASSWORD", "value": "x"}]}]), None)]
     #[case::first_party(json!([{"name": "web", "image": "corp/web:1", "ports": [{"containerPort": 8080}]}]), None)]
+    #[case::rehost_named_with_port(json!([{"name": "kv", "image": "registry.corp/platform/valkey:8.0", "ports": [{"containerPort": 6379}]}]), Some(("valkey", "image named valkey and server port 6379 agrees")))]
+    #[case::rehost_named_port_and_path(json!([{"name": "kv", "image": "registry.corp/platform/valkey:8.0", "ports": [{"containerPort": 6379}], "volumeMounts": [{"name": "d", "mountPath": "/data"}]}]), Some(("valkey", "image named valkey and server port 6379 agrees")))]
+    #[case::rehost_named_with_path(json!([{"name": "db", "image": "mirror.corp/team/postgres:16", "volumeMounts": [{"name": "d", "mountPath": "/var/lib/postgresql/data"}]}]), Some(("postgresql", "image named postgres and data directory /var/lib/postgresql/data agrees")))]
+    #[case::named_alone(json!([{"name": "api", "image": "corp/services/postgres:1.2"}]), None)]
+    #[case::named_other_port(json!([{"name": "api", "image": "corp/services/postgres:1.2", "ports": [{"containerPort": 8080}]}]), None)]
+    #[case::named_client(json!([{"name": "cli", "image": "corp/tools/postgres:16", "command": ["psql", "-c", "select 1"], "ports": [{"containerPort": 5432}]}]), None)]
+    #[case::named_application(json!([{"name": "ui", "image": "corp/mirror/grafana:11", "ports": [{"containerPort": 3000}]}]), None)]
     fn detection(#[case] containers: Value, #[case] expected: Option<(&str, &str)>) {
         let found = detect(containers);
         let found: Vec<(&str, &str)> = found

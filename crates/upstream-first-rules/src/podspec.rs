@@ -3,8 +3,11 @@
 //! The rules read a handful of fields, so they use small tolerant views instead of the
 //! full `k8s-openapi` types: unknown or future fields never fail a decision, and the
 //! policies stay small when compiled to WebAssembly. A field of the wrong type is still
-//! an error, reported with its path.
+//! an error, reported with its path. Objects are read as the API server reads them: a
+//! field whose value is `null` is absent (`helm template` renders `env:` with no items as
+//! `env: null`).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
@@ -372,20 +375,55 @@ fn read_at<T: for<'de> Deserialize<'de> + Default>(
 ) -> Result<T, ObjectError> {
     match descend(value, path) {
         None => Ok(T::default()),
-        Some(found) => serde_path_to_error::deserialize(found).map_err(|e| {
-            let inner = e.path().to_string();
-            let mut full = path.join(".");
-            if inner != "." {
-                if !full.is_empty() && !inner.starts_with('[') {
-                    full.push('.');
+        Some(found) => {
+            serde_path_to_error::deserialize(&*without_null_fields(found)).map_err(|e| {
+                let inner = e.path().to_string();
+                let mut full = path.join(".");
+                if inner != "." {
+                    if !full.is_empty() && !inner.starts_with('[') {
+                        full.push('.');
+                    }
+                    full.push_str(&inner);
                 }
-                full.push_str(&inner);
-            }
-            ObjectError {
-                path: full,
-                message: e.into_inner().to_string(),
-            }
-        }),
+                ObjectError {
+                    path: full,
+                    message: e.into_inner().to_string(),
+                }
+            })
+        }
+    }
+}
+
+/// `value` without its `null` fields, at any depth: the API server decodes `"env": null` as
+/// an absent `env`. Borrowed, without a copy, when there is none (the common case).
+pub fn without_null_fields(value: &Value) -> Cow<'_, Value> {
+    if has_null_field(value) {
+        let mut owned = value.clone();
+        remove_null_fields(&mut owned);
+        Cow::Owned(owned)
+    } else {
+        Cow::Borrowed(value)
+    }
+}
+
+fn has_null_field(value: &Value) -> bool {
+    match value {
+        Value::Object(fields) => fields.values().any(|v| v.is_null() || has_null_field(v)),
+        Value::Array(items) => items.iter().any(has_null_field),
+        _ => false,
+    }
+}
+
+/// List items stay: a `null` item is not an absent field, and the API server refuses it
+/// where it wants an object (a `containers: [null]` pod has no container name).
+fn remove_null_fields(value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            fields.retain(|_, v| !v.is_null());
+            fields.values_mut().for_each(remove_null_fields);
+        }
+        Value::Array(items) => items.iter_mut().for_each(remove_null_fields),
+        _ => {}
     }
 }
 

@@ -66,7 +66,8 @@ impl ConfigMapFiles {
         let mut files = ConfigMapFiles::default();
         if let Some(data) = object.get("data").filter(|d| !d.is_null()) {
             let data = data.as_object().ok_or("data: expected a map")?;
-            for (key, value) in data {
+            // A `null` value is an absent key, as the API server reads it.
+            for (key, value) in data.iter().filter(|(_, value)| !value.is_null()) {
                 let text = value
                     .as_str()
                     .ok_or_else(|| format!("data.{key}: expected a string"))?;

@@ -444,7 +444,14 @@ fn check_claim_object(
 fn set_storage_class(claim: &mut Value, class: &str) -> bool {
     let Some(spec) = claim
         .as_object_mut()
-        .map(|c| c.entry("spec").or_insert_with(|| Value::Object(Map::new())))
+        .map(|c| c.entry("spec").or_insert(Value::Null))
+        .map(|spec| {
+            // `spec: null` is an absent spec, as the API server reads it.
+            if spec.is_null() {
+                *spec = Value::Object(Map::new());
+            }
+            spec
+        })
         .and_then(Value::as_object_mut)
     else {
         return false;
