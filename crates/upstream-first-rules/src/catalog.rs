@@ -10,6 +10,7 @@
 
 mod check;
 mod error;
+pub mod migration;
 mod model;
 
 use std::collections::BTreeMap;
@@ -23,6 +24,18 @@ use crate::image::{ImageReference, last_segment};
 /// The default catalog, as compact JSON produced by `build.rs` from
 /// `catalog/default-catalog.yaml`.
 const BUILTIN_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/default-catalog.json"));
+
+/// The migration blocks of the default catalog (`{id: migration}`), split off by `build.rs`.
+const BUILTIN_MIGRATIONS_JSON: &str =
+    include_str!(concat!(env!("OUT_DIR"), "/default-migrations.json"));
+
+/// The migration mapping of each built-in component that has one, by id: what `upstream-first
+/// migrate` writes in place of a hand-rolled workload. Parsed on first use; the policies never
+/// call it, so its data stays out of their modules.
+pub fn builtin_migrations() -> &'static BTreeMap<String, migration::Migration> {
+    static MIGRATIONS: OnceLock<BTreeMap<String, migration::Migration>> = OnceLock::new();
+    MIGRATIONS.get_or_init(|| serde_json::from_str(BUILTIN_MIGRATIONS_JSON).unwrap_or_default())
+}
 
 /// The catalog: components in file order, with lookup indexes.
 #[derive(Debug, Clone, Default)]

@@ -3,7 +3,7 @@
 
 use crate::catalog::Catalog;
 use crate::evaluation::Violation;
-use crate::evidence::datastore_servers;
+use crate::evidence::{Detection, datastore_servers};
 use crate::podspec::Workload;
 use crate::provenance::upstream_source;
 
@@ -35,14 +35,8 @@ pub fn raw_datastores(
     display: &str,
     allowed_bundles: &[String],
 ) -> Vec<Violation> {
-    if !workload.kind.is_long_running() || owned_by_builtin_controller(workload) {
-        return Vec::new();
-    }
-    datastore_servers(catalog, workload)
+    raw_datastore_servers(catalog, workload, allowed_bundles)
         .into_iter()
-        .filter(|d| {
-            upstream_source(d.component, workload, d.image_ref.as_ref(), allowed_bundles).is_none()
-        })
         .map(|d| Violation {
             key: format!("{}/{}", d.component.id, d.container),
             message: format!(
@@ -54,6 +48,24 @@ pub fn raw_datastores(
                 d.component.replacement.summary,
                 d.component.replacement.url,
             ),
+        })
+        .collect()
+}
+
+/// The datastore servers of `workload` without upstream provenance: what [`raw_datastores`]
+/// reports, and what `upstream-first migrate` replaces.
+pub fn raw_datastore_servers<'c>(
+    catalog: &'c Catalog,
+    workload: &Workload,
+    allowed_bundles: &[String],
+) -> Vec<Detection<'c>> {
+    if !workload.kind.is_long_running() || owned_by_builtin_controller(workload) {
+        return Vec::new();
+    }
+    datastore_servers(catalog, workload)
+        .into_iter()
+        .filter(|d| {
+            upstream_source(d.component, workload, d.image_ref.as_ref(), allowed_bundles).is_none()
         })
         .collect()
 }

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use crate::catalog::{Catalog, Component, ComponentPatch};
 use crate::evaluation::Violation;
-use crate::evidence::applications;
+use crate::evidence::{Detection, applications};
 use crate::image::ImageReference;
 use crate::podspec::{Workload, WorkloadKind};
 use crate::provenance::{PART_OF_LABEL, upstream_source};
@@ -46,14 +46,8 @@ pub fn applications_without_upstream_source(
     display: &str,
     allowed_bundles: &[String],
 ) -> Vec<Violation> {
-    if !CHART_WORKLOAD_KINDS.contains(&workload.kind) {
-        return Vec::new();
-    }
-    applications(catalog, workload)
+    unsourced_applications(catalog, workload, allowed_bundles)
         .into_iter()
-        .filter(|d| {
-            upstream_source(d.component, workload, d.image_ref.as_ref(), allowed_bundles).is_none()
-        })
         .map(|d| Violation {
             key: format!("{}/{}", d.component.id, d.container),
             message: format!(
@@ -64,6 +58,24 @@ pub fn applications_without_upstream_source(
                 recommended_sources(d.component, d.image_ref.as_ref()),
                 d.component.replacement.url,
             ),
+        })
+        .collect()
+}
+
+/// The catalog applications of `workload` without an upstream source: what
+/// [`applications_without_upstream_source`] reports, and what `upstream-first migrate` replaces.
+pub fn unsourced_applications<'c>(
+    catalog: &'c Catalog,
+    workload: &Workload,
+    allowed_bundles: &[String],
+) -> Vec<Detection<'c>> {
+    if !CHART_WORKLOAD_KINDS.contains(&workload.kind) {
+        return Vec::new();
+    }
+    applications(catalog, workload)
+        .into_iter()
+        .filter(|d| {
+            upstream_source(d.component, workload, d.image_ref.as_ref(), allowed_bundles).is_none()
         })
         .collect()
 }
