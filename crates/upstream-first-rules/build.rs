@@ -60,7 +60,10 @@ fn run() -> Result<(), String> {
     let mut migrations = BTreeMap::new();
     for component in raw["components"].as_array_mut().into_iter().flatten() {
         let id = component["id"].as_str().unwrap_or_default().to_string();
-        let Some(block) = component.as_object_mut().and_then(|c| c.remove("migration")) else {
+        let Some(block) = component
+            .as_object_mut()
+            .and_then(|c| c.remove("migration"))
+        else {
             continue;
         };
         let at = format!("{BUILTIN_FIELD} {id:?} migration");
@@ -73,8 +76,7 @@ fn run() -> Result<(), String> {
     check::check_catalog(BUILTIN_FIELD, &file.components).map_err(|e| e.to_string())?;
     let json = serde_json::to_string(&file.components).map_err(|e| e.to_string())?;
     let out_dir = env::var("OUT_DIR").map_err(|e| e.to_string())?;
-    fs::write(Path::new(&out_dir).join("default-catalog.json"), json)
-        .map_err(|e| e.to_string())?;
+    fs::write(Path::new(&out_dir).join("default-catalog.json"), json).map_err(|e| e.to_string())?;
     let json = serde_json::to_string(&migrations).map_err(|e| e.to_string())?;
     fs::write(Path::new(&out_dir).join("default-migrations.json"), json).map_err(|e| e.to_string())
 }

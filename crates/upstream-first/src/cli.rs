@@ -1,4 +1,4 @@
-//! The command line: `scan`, `run` (kwctl-compatible) and `policies`.
+//! The command line: `scan`, `migrate`, `run` (kwctl-compatible) and `policies`.
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal as _, Write as _};
@@ -11,11 +11,13 @@ use policy_host::{
     HostCapabilities, HostContext, Limits, ObjectStore, PolicyModule, ValidateRequest,
 };
 use serde_json::{Value, json};
+use upstream_first_migrate::Target;
 
 use crate::builtin::{self, EMBEDDED_POLICIES};
 use crate::config::{Config, ModuleRef};
 use crate::documents::{Documents, STDIN_NAME};
 use crate::metadata::PolicyMetadata;
+use crate::migrate;
 use crate::output::{self, Format, RenderOptions};
 use crate::policies::{self, Cache, Selection};
 use crate::replay::Session;
@@ -44,6 +46,9 @@ struct Cli {
 enum Command {
     /// Scan files, directories or stdin (`-`) with the policies.
     Scan(ScanArgs),
+    /// Write the upstream replacement (Flux, Argo CD, Helm values, operator resources) of every
+    /// workload no-raw-datastores and require-upstream-chart reject.
+    Migrate(MigrateArgs),
     /// Evaluate one AdmissionRequest with one policy and print the AdmissionResponse, as `kwctl run`.
     Run(RunArgs),
     /// List the built-in policies.
@@ -189,6 +194,63 @@ struct ScanArgs {
     limits: LimitArgs,
 }
 
+/// `migrate --to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TargetArg {
+    /// A Flux source (HelmRepository or OCIRepository) and HelmRelease.
+    Flux,
+    /// An Argo CD Application.
+    Argocd,
+    /// A wrapper chart: Chart.yaml without dependencies and a values overlay.
+    Helm,
+    /// The operator's custom resources.
+    Operator,
+}
+
+impl From<TargetArg> for Target {
+    fn from(arg: TargetArg) -> Self {
+        match arg {
+            TargetArg::Flux => Target::Flux,
+            TargetArg::Argocd => Target::Argocd,
+            TargetArg::Helm => Target::Helm,
+            TargetArg::Operator => Target::Operator,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct MigrateArgs {
+    /// Files, directories (*.yaml, *.yml, *.json, recursively) or `-` for stdin.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// What to write [default: each workload's first recommendation in the catalog; flux for
+    /// a chart].
+    #[arg(long, value_enum)]
+    to: Option<TargetArg>,
+    /// Write one file per replaced workload and MIGRATION.md here (default: one YAML stream
+    /// on stdout).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Overwrite existing files that differ.
+    #[arg(long, requires = "out")]
+    force: bool,
+    /// Kubewarden policy resources, as for `scan`: their settings and exemptions decide which
+    /// workloads are migrated.
+    #[arg(short, long, value_name = "FILE")]
+    config: Vec<PathBuf>,
+    /// Settings of one policy, as for `scan`.
+    #[arg(long, value_name = "POLICY=SETTINGS")]
+    settings: Vec<String>,
+    /// Namespace of namespaced objects that name none.
+    #[arg(short, long, default_value = "default")]
+    namespace: String,
+    /// Worker threads [default: one per core].
+    #[arg(short, long, default_value_t = 0, hide_default_value = true)]
+    jobs: usize,
+    #[command(flatten)]
+    cache: CacheArgs,
+}
+
 #[derive(Debug, Args)]
 struct RunArgs {
     /// The AdmissionReview or AdmissionRequest to evaluate (JSON or YAML; `-` for stdin).
@@ -255,6 +317,7 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Scan(args) => scan_command(&args),
+        Command::Migrate(args) => migrate_command(&args),
         Command::Run(args) => run_command(&args),
         Command::Policies => policies_command(),
     };
@@ -338,14 +401,19 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
+fn load_config(paths: &[PathBuf]) -> Result<Option<Config>, Failure> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    Config::load(paths)
+        .map(Some)
+        .map_err(|e| Failure::usage(format!("--config {e}")))
+}
+
 fn scan_command(args: &ScanArgs) -> Result<u8, Failure> {
     let started = Instant::now();
     let destinations = destinations(args)?;
-    let config = if args.config.is_empty() {
-        None
-    } else {
-        Some(Config::load(&args.config).map_err(|e| Failure::usage(format!("--config {e}")))?)
-    };
+    let config = load_config(&args.config)?;
     let modules = args
         .policy
         .iter()
@@ -435,6 +503,63 @@ fn scan_command(args: &ScanArgs) -> Result<u8, Failure> {
         eprintln!("{}", stats_json(&report, started.elapsed()));
     }
     Ok(report.exit_code(args.fail_on))
+}
+
+fn migrate_command(args: &MigrateArgs) -> Result<u8, Failure> {
+    let config = load_config(&args.config)?;
+    let selection = Selection {
+        modules: if config.is_none() {
+            migrate::default_modules()
+        } else {
+            Vec::new()
+        },
+        config,
+        settings: settings_overrides(&args.settings)?,
+    };
+    let engine =
+        policies::engine(&args.cache.cache()).map_err(|e| Failure::usage(e.to_string()))?;
+    let policy_set =
+        policies::load(&engine, &selection).map_err(|e| Failure::usage(e.to_string()))?;
+    let documents = Documents::read_paths(&args.paths);
+    let options = ScanOptions {
+        default_namespace: args.namespace.clone(),
+        jobs: args.jobs,
+        progress: false,
+    };
+    let result = migrate::migrate(
+        policy_set.policies,
+        documents,
+        &options,
+        args.to.map(Target::from),
+    );
+    for error in &result.errors {
+        eprintln!("error: {error}");
+    }
+    let plan = &result.plan;
+    match &args.out {
+        Some(dir) => {
+            let written = migrate::write_files(dir, &plan.files(), args.force)
+                .map_err(|e| Failure::usage(e.to_string()))?;
+            eprintln!(
+                "{} workload(s) replaced, {} not migrated; {} file(s) written to {} (see {}).",
+                plan.replacements.len(),
+                plan.unmigrated.len(),
+                written.len(),
+                dir.display(),
+                dir.join(upstream_first_migrate::MIGRATION_FILE).display()
+            );
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(plan.stream().as_bytes());
+            let _ = stdout.flush();
+        }
+    }
+    Ok(if result.errors.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_USAGE_OR_INPUT
+    })
 }
 
 /// `--stats`.

@@ -10,8 +10,9 @@
 //! - [`requests`]: one CREATE AdmissionRequest per object;
 //! - [`scan`]: the scan engine (one evaluator per policy and thread);
 //! - [`report`] and [`output`]: the results and their formats;
+//! - [`migrate`]: the upstream replacements of the workloads the policies reject;
 //! - [`replay`]: kwctl's recorded host-capability sessions;
-//! - [`cli`]: the command line (`scan`, `run`, `policies`).
+//! - [`cli`]: the command line (`scan`, `migrate`, `run`, `policies`).
 
 #![deny(unsafe_code)]
 
@@ -21,6 +22,7 @@ pub mod config;
 pub mod documents;
 pub mod kinds;
 pub mod metadata;
+pub mod migrate;
 pub mod output;
 pub mod policies;
 pub mod progress;

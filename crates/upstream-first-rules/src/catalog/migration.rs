@@ -250,9 +250,9 @@ pub fn check_migration(migration: &Migration) -> Result<(), String> {
             let at = format!("{prefix}.{}", fact.as_str());
             parse_path(mapping.path()).ok_or_else(|| format!("{at}: not a dotted path"))?;
             match mapping.format() {
-                Some(format) if !fact.is_text() => {
-                    Err(format!("{at}: format {format:?} on a value that is not text"))
-                }
+                Some(format) if !fact.is_text() => Err(format!(
+                    "{at}: format {format:?} on a value that is not text"
+                )),
                 Some(format) if !format.contains("{}") => {
                     Err(format!("{at}: format {format:?} has no {{}}"))
                 }

@@ -714,3 +714,20 @@ fn patch_deserialization_errors_name_the_field(#[case] settings: Value, #[case] 
     let error = serde_path_to_error::deserialize::<_, Settings>(settings).unwrap_err();
     assert_eq!(format!("{}: {}", error.path(), error.inner()), expected);
 }
+
+#[test]
+fn every_component_with_a_replacement_has_a_migration_mapping() {
+    let migrations = builtin_migrations();
+    let missing: Vec<&str> = Catalog::builtin()
+        .components()
+        .iter()
+        .filter(|c| !migrations.contains_key(&c.id))
+        .map(|c| c.id.as_str())
+        .collect();
+    assert!(missing.is_empty(), "no migration mapping for {missing:?}");
+    assert!(
+        migrations
+            .keys()
+            .all(|id| Catalog::builtin().get(id).is_some())
+    );
+}

@@ -4,3 +4,4 @@ mod cli;
 mod common;
 mod corpus;
 mod hostile;
+mod migrate;
