@@ -70,8 +70,9 @@ fn main() -> Result<()> {
 }
 
 /// Scans the example bundle with the scanner (a debug build: the tests have built its
-/// dependencies already). The bundle has violations on purpose, so the scan's exit code 1 is
-/// the expected outcome; `extra` goes to the scanner (`--format markdown`, …).
+/// dependencies already), then migrates what it rejected. The bundle has violations on
+/// purpose, so the scan's exit code 1 is the expected outcome; `extra` goes to the scanner
+/// (`--format markdown`, …).
 fn demo(extra: &[String]) -> Result<()> {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let status = Command::new(cargo)
@@ -90,15 +91,30 @@ fn demo(extra: &[String]) -> Result<()> {
         .status()
         .context("starting the scanner")?;
     match status.code() {
-        Some(0) => Ok(()),
+        Some(0) => {}
         Some(1) => {
             eprintln!(
                 "\nThe scan exited with 1: the example bundle breaks the policies on purpose (exit 0: nothing failed, 2: unusable input or configuration)."
             );
-            Ok(())
         }
         _ => bail!("the scan failed with {status}"),
     }
+    // The replacements of what the scan rejected: a HelmRelease (Grafana), a CloudNativePG
+    // Cluster (the payments database) and Strimzi resources (Kafka), with MIGRATION.md.
+    eprintln!("\n$ upstream-first migrate --config examples/config.yaml examples/bundle/\n");
+    run(
+        Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".to_string()))
+            .current_dir(workspace_root())
+            .args([
+                "run",
+                "--quiet",
+                "--package",
+                "upstream-first",
+                "--",
+                "migrate",
+            ])
+            .args(["--config", "examples/config.yaml", "examples/bundle/"]),
+    )
 }
 
 fn workspace_root() -> PathBuf {

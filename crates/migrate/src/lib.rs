@@ -24,7 +24,7 @@ use upstream_first_rules::catalog::Component;
 use upstream_first_rules::catalog::migration::Migration;
 
 pub use facts::{DataVolume, Facts, Leftover, ObjectRef, Subject, read_facts};
-pub use render::{OutputFile, Rendered, Target};
+pub use render::{Offer, OutputFile, Rendered, Target, offer};
 
 /// The name of the report written next to the replacements.
 pub const MIGRATION_FILE: &str = "MIGRATION.md";

@@ -71,6 +71,47 @@ pub fn choose(
     })
 }
 
+/// What `migrate` writes by default for a component: what `scan` tells before it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offer {
+    pub target: Target,
+    /// The kinds written (`HelmRelease`, `Cluster`).
+    pub kinds: Vec<String>,
+    /// `postgresql chart 16.7.27` or `CloudNativePG`.
+    pub reference: String,
+}
+
+impl Offer {
+    /// `a Flux HelmRelease of the postgresql chart 16.7.27`, `the CloudNativePG Cluster`.
+    pub fn describe(&self) -> String {
+        match self.target {
+            Target::Operator => format!("the {} {}", self.reference, self.kinds.join(" and ")),
+            _ => format!("a Flux HelmRelease of the {}", self.reference),
+        }
+    }
+}
+
+/// The default replacement of a mapping.
+pub fn offer(migration: &Migration) -> Option<Offer> {
+    let (target, mapping) = choose(migration, None)?;
+    Some(match mapping {
+        MigrationTarget::Chart(chart) => Offer {
+            target,
+            kinds: vec!["HelmRelease".to_owned()],
+            reference: format!("{} chart {}", chart.chart, chart.version),
+        },
+        MigrationTarget::Operator(operator) => Offer {
+            target,
+            kinds: operator
+                .resources
+                .iter()
+                .filter_map(|r| r.template["kind"].as_str().map(str::to_owned))
+                .collect(),
+            reference: operator.operator.clone(),
+        },
+    })
+}
+
 /// One file of the output, its path relative to the output directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputFile {

@@ -11,9 +11,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use upstream_first_migrate::{Candidate, OutputFile, Plan, Target};
+use upstream_first_migrate::{Candidate, Offer, OutputFile, Plan, Target};
 use upstream_first_rules::catalog::{Catalog, ComponentPatch, builtin_migrations};
 use upstream_first_rules::datastores::raw_datastore_servers;
+use upstream_first_rules::evidence::Detection;
 use upstream_first_rules::podspec::Workload;
 use upstream_first_rules::upstream_chart::{extended_catalog, unsourced_applications};
 
@@ -53,6 +54,42 @@ fn catalog_of(settings: &Value) -> (Cow<'static, Catalog>, Vec<String>) {
     let catalog = extended_catalog(&additions).unwrap_or(Cow::Borrowed(Catalog::builtin()));
     let bundles = serde_json::from_value(settings["allowedBundles"].clone()).unwrap_or_default();
     (catalog, bundles)
+}
+
+/// What `migrate` would write for `object`, rejected by `policy`: `None` when the policy is
+/// not one `migrate` acts on or the component has no mapping.
+#[must_use]
+pub fn offer_for(policy: &ScanPolicy, object: &Value) -> Option<Offer> {
+    let rule = rule_of(policy)?;
+    let (catalog, bundles) = catalog_of(&policy.members[0].settings);
+    let workload = Workload::from_object(object["kind"].as_str()?, object).ok()??;
+    let detections = detections(rule, &catalog, &workload, &bundles);
+    let component = detections.first()?.component;
+    upstream_first_migrate::offer(builtin_migrations().get(&component.id)?)
+}
+
+/// The components `rule` reports in `workload`.
+fn detections<'c>(
+    rule: &str,
+    catalog: &'c Catalog,
+    workload: &Workload,
+    bundles: &[String],
+) -> Vec<Detection<'c>> {
+    if rule == "no-raw-datastores" {
+        raw_datastore_servers(catalog, workload, bundles)
+    } else {
+        unsourced_applications(catalog, workload, bundles)
+    }
+}
+
+/// The command that migrates the objects of `file` (`-`: stdin).
+#[must_use]
+pub fn command(file: &str) -> String {
+    if file == crate::documents::STDIN_NAME {
+        "… | upstream-first migrate -".to_owned()
+    } else {
+        format!("upstream-first migrate {file}")
+    }
 }
 
 /// What a migration run read and planned.
@@ -103,10 +140,10 @@ pub fn migrate(
         let Ok(Some(workload)) = Workload::from_object(kind, object) else {
             continue;
         };
-        let detections = match rule_of(policy) {
-            Some("no-raw-datastores") => raw_datastore_servers(catalog, &workload, bundles),
-            _ => unsourced_applications(catalog, &workload, bundles),
+        let Some(rule) = rule_of(policy) else {
+            continue;
         };
+        let detections = detections(rule, catalog, &workload, bundles);
         for detection in detections {
             candidates.push(Candidate {
                 object,

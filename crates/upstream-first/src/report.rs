@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use upstream_first_migrate::Offer;
 
 use crate::config::{Mode, PolicyResourceKind};
 use crate::documents::{InputError, Skipped};
@@ -156,6 +157,9 @@ pub struct Evaluation {
     pub patch: Option<Value>,
     /// How long the evaluation took.
     pub duration: Duration,
+    /// What `upstream-first migrate` writes for the rejected workload, when the policy asks
+    /// for an upstream replacement the catalog maps.
+    pub migration: Option<Offer>,
 }
 
 /// Timings and resources of a scan.
@@ -466,6 +470,7 @@ mod tests {
                 warnings: vec![],
                 patch: None,
                 duration: Duration::ZERO,
+                migration: None,
             }],
             ..ScanReport::default()
         };

@@ -298,6 +298,7 @@ fn judge(
         warnings,
         patch,
         duration,
+        migration: None,
     }
 }
 
@@ -440,6 +441,12 @@ pub fn scan(
     });
     progress.finish();
     evaluations.sort_by_key(|evaluation| (evaluation.object, evaluation.policy));
+    for evaluation in evaluations.iter_mut().filter(|e| e.rejected) {
+        evaluation.migration = crate::migrate::offer_for(
+            &policies[evaluation.policy],
+            &documents.objects[evaluation.object].object,
+        );
+    }
 
     let mut durations: Vec<Duration> = evaluations.iter().map(|e| e.duration).collect();
     durations.sort_unstable();

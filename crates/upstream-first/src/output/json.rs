@@ -40,6 +40,12 @@ pub fn to_value(report: &ScanReport) -> Value {
                 "code": evaluation.code,
                 "warnings": evaluation.warnings,
                 "patch": evaluation.patch,
+                "migration": evaluation.migration.as_ref().map(|offer| json!({
+                    "target": offer.target.as_str(),
+                    "kinds": offer.kinds,
+                    "replacement": offer.reference,
+                    "command": crate::migrate::command(&object.file),
+                })),
             })
         })
         .collect();

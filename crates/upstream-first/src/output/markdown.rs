@@ -28,6 +28,8 @@ fn escape(text: &str) -> String {
 
 /// One resource under a fix.
 struct Item {
+    /// Whether `upstream-first migrate` writes its replacement.
+    migrates: bool,
     object: usize,
     policy: usize,
     verdict: Verdict,
@@ -156,6 +158,7 @@ pub fn render(report: &ScanReport, options: &RenderOptions) -> String {
                 None => (None, None),
             };
             let item = Item {
+                migrates: evaluation.migration.is_some(),
                 object: evaluation.object,
                 policy: evaluation.policy,
                 verdict: evaluation.verdict,
@@ -193,6 +196,20 @@ pub fn render(report: &ScanReport, options: &RenderOptions) -> String {
                 }
             );
             write_items(&mut out, report, &group.items);
+            let files: BTreeSet<&str> = group
+                .items
+                .iter()
+                .filter(|item| item.migrates)
+                .map(|item| &*report.objects[item.object].file)
+                .collect();
+            if !files.is_empty() {
+                let files: Vec<&str> = files.into_iter().collect();
+                let _ = writeln!(
+                    out,
+                    "\nWrite the replacements: `{}`",
+                    crate::migrate::command(&files.join(" "))
+                );
+            }
             out.push('\n');
         }
     }

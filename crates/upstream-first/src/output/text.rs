@@ -71,7 +71,14 @@ fn write_evaluation(
                 style.paint(BOLD, &name),
                 continue_lines(&finding.problem, "        ")
             );
-            if let Some(fix) = finding.fix {
+            if let Some(mut fix) = finding.fix {
+                if let Some(offer) = &evaluation.migration {
+                    fix = format!(
+                        "{fix}\nthen `{}` writes {}",
+                        crate::migrate::command(&object.file),
+                        offer.describe()
+                    );
+                }
                 let _ = writeln!(
                     out,
                     "        {} {}",

@@ -155,6 +155,17 @@ fn json_has_every_evaluation_with_its_location_and_a_summary() {
     assert_eq!(db["message"], DB_MESSAGE);
     assert_eq!(db["warnings"], json!([]));
     assert_eq!(db["patch"], Value::Null);
+    let file = db["file"].as_str().unwrap_or_default();
+    assert_eq!(
+        db["migration"],
+        json!({
+            "target": "operator",
+            "kinds": ["Cluster"],
+            "replacement": "CloudNativePG",
+            "command": format!("upstream-first migrate {file}"),
+        })
+    );
+    assert_eq!(results(&report)[1]["migration"], Value::Null);
     assert_eq!(results(&report)[1]["message"], DB_NETWORK_MESSAGE);
     assert_eq!(results(&report)[2]["line"], 21);
     assert_eq!(
@@ -181,6 +192,7 @@ fn text_groups_findings_by_resource_with_the_fix_on_its_own_line() {
         "Deployment shop/db  {bundle}:7
   FAIL  no-raw-datastores  container postgres (image postgres:16) runs PostgreSQL (image repository library/postgres) without an upstream Helm chart or operator
         fix: use the CloudNativePG operator (Cluster CR) or the bitnami/postgresql Helm chart instead: https://cloudnative-pg.io/documentation/current/
+          then `upstream-first migrate {bundle}` writes the CloudNativePG Cluster
   FAIL  require-network-policy  no NetworkPolicy of namespace shop covers Ingress for its pods (labels app=db)
         fix: add a NetworkPolicy that selects them, for example:
           apiVersion: networking.k8s.io/v1
@@ -302,7 +314,9 @@ fn markdown_has_a_summary_table_and_fixes_by_replacement() {
     assert!(markdown.contains("| protect | 1 | 0 | 0 | 1 |"));
     assert!(markdown.contains("### Priority cut order: fixes by upstream replacement"));
     assert!(markdown.contains("#### 1. use the CloudNativePG operator (Cluster CR) or the bitnami/postgresql Helm chart instead: https://cloudnative-pg.io/documentation/current/ (1 resource)"));
-    assert!(markdown.contains("#### 2. add a NetworkPolicy that selects them (1 resource)"));
+    assert!(markdown.contains(&format!(
+        "\nWrite the replacements: `upstream-first migrate {bundle}`\n\n#### 2. add a NetworkPolicy that selects them (1 resource)"
+    )), "{markdown}");
     assert!(markdown.contains("- `Deployment shop/db` — "));
     assert!(markdown.contains("<details><summary>example</summary>"));
 }
