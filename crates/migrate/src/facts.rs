@@ -870,3 +870,133 @@ fn walk_field(
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+    use serde_json::json;
+    use upstream_first_rules::catalog::Catalog;
+
+    use super::*;
+
+    #[rstest]
+    #[case::with_a_suffix("16.4-bookworm", Some("16.4"))]
+    #[case::with_a_v("v7.2.5", Some("7.2.5"))]
+    #[case::trailing_dot("8.", Some("8"))]
+    #[case::no_version("latest", None)]
+    #[case::alpine_only("alpine", None)]
+    fn leading_versions(#[case] tag: &str, #[case] expected: Option<&str>) {
+        assert_eq!(leading_version(tag).as_deref(), expected);
+    }
+
+    fn postgres_statefulset(replicas: u64) -> Value {
+        json!({
+            "apiVersion": "apps/v1",
+            "kind": "StatefulSet",
+            "metadata": {"name": "pg", "namespace": "shop"},
+            "spec": {
+                "replicas": replicas,
+                "selector": {"matchLabels": {"app": "pg"}},
+                "template": {
+                    "metadata": {"labels": {"app": "pg"}},
+                    "spec": {"containers": [{
+                        "name": "postgres",
+                        "image": "postgres:16.4",
+                        "ports": [{"name": "pg", "containerPort": 5432}],
+                        "volumeMounts": [{"name": "data", "mountPath": "/var/lib/postgresql/data"}],
+                    }]},
+                },
+                "volumeClaimTemplates": [{
+                    "metadata": {"name": "data"},
+                    "spec": {"resources": {"requests": {"storage": "8Gi"}}},
+                }],
+            },
+        })
+    }
+
+    fn read(object: &Value, bundle: &[Value]) -> Facts {
+        let component = Catalog::builtin().get("postgresql").unwrap();
+        let subject = Subject {
+            object,
+            container: "postgres",
+            component,
+        };
+        read_facts(&subject, &MigrationEnv::default(), bundle).unwrap()
+    }
+
+    #[rstest]
+    #[case::one_replica_is_adopted(1, Some("data-pg-0"))]
+    #[case::several_replicas_are_not(3, None)]
+    fn claim_templates(#[case] replicas: u64, #[case] adopted: Option<&str>) {
+        let facts = read(&postgres_statefulset(replicas), &[]);
+        assert_eq!(facts.text(Fact::ExistingClaim), adopted);
+        assert_eq!(facts.text(Fact::StorageSize), Some("8Gi"));
+        let DataVolume::Template { claims, .. } = &facts.data else {
+            panic!("{:?}", facts.data);
+        };
+        assert_eq!(claims.len(), replicas as usize);
+        assert!(facts.leftovers.is_empty(), "{:?}", facts.leftovers);
+    }
+
+    #[test]
+    fn the_routed_service_names_the_release_and_targets_a_port_by_name() {
+        let service = |name: &str, headless: bool| {
+            let mut service = json!({
+                "kind": "Service",
+                "metadata": {"name": name, "namespace": "shop"},
+                "spec": {"selector": {"app": "pg"}, "ports": [{"port": 5433, "targetPort": "pg"}]},
+            });
+            if headless {
+                service["spec"]["clusterIP"] = json!("None");
+            }
+            service
+        };
+        let bundle = [service("pg-headless", true), service("database", false)];
+        let facts = read(&postgres_statefulset(1), &bundle);
+        assert_eq!(facts.release_name(), "database");
+        assert_eq!(facts.values[&Fact::ServicePort].value, json!(5433));
+        let names: Vec<&str> = facts.services.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["database", "pg-headless"]);
+    }
+
+    #[test]
+    fn a_literal_password_is_a_leftover_and_its_value_is_nowhere() {
+        let mut object = postgres_statefulset(1);
+        object["spec"]["template"]["spec"]["containers"][0]["env"] =
+            json!([{"name": "POSTGRES_PASSWORD", "value": "hunter2"}]);
+        let component = Catalog::builtin().get("postgresql").unwrap();
+        let env = MigrationEnv {
+            password: vec!["POSTGRES_PASSWORD".into()],
+            ..MigrationEnv::default()
+        };
+        let subject = Subject {
+            object: &object,
+            container: "postgres",
+            component,
+        };
+        let facts = read_facts(&subject, &env, &[]).unwrap();
+        assert_eq!(
+            facts.leftovers,
+            [Leftover {
+                field: "spec.template.spec.containers[0].env[0] (POSTGRES_PASSWORD)".into(),
+                reason: LITERAL_PASSWORD.into(),
+            }]
+        );
+        assert!(!format!("{facts:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn a_missing_container_is_an_error() {
+        let component = Catalog::builtin().get("postgresql").unwrap();
+        let object = postgres_statefulset(1);
+        let subject = Subject {
+            object: &object,
+            container: "sidecar",
+            component,
+        };
+        assert_eq!(
+            read_facts(&subject, &MigrationEnv::default(), &[]),
+            Err("no container named \"sidecar\"".to_owned())
+        );
+    }
+}

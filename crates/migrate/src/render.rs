@@ -7,10 +7,10 @@ use std::fmt;
 use serde_json::{Map, Value, json};
 use upstream_first_rules::catalog::Component;
 use upstream_first_rules::catalog::migration::{
-    ChartTarget, Fact, FieldMapping, Migration, MigrationTarget, OperatorTarget,
+    ChartTarget, Fact, FieldMapping, Migration, MigrationTarget, OperatorTarget, is_full_version,
 };
 
-use crate::facts::{Facts, Leftover};
+use crate::facts::{FactValue, Facts, Leftover};
 use crate::path::{merge, set_path};
 
 /// What `migrate` writes.
@@ -171,37 +171,56 @@ pub fn render(
 struct Written {
     carried: Vec<String>,
     carried_sources: BTreeSet<String>,
+    /// The facts written.
+    mapped: BTreeSet<Fact>,
+    /// Facts a mapping could not take, and why.
+    skipped: BTreeMap<Fact, String>,
     not_carried: Vec<Leftover>,
-    adopts_claim: bool,
 }
 
 impl Written {
-    fn carry(&mut self, source: &str, destination: &str) {
-        self.carried.push(format!("{source} → {destination}"));
-        self.carried_sources.insert(source.to_owned());
+    /// Writes `value` at its mapping in `root`, or notes why not.
+    fn write(&mut self, root: &mut Value, fact: Fact, mapping: &FieldMapping, value: &FactValue) {
+        let result = mapped_value(mapping, &value.value)
+            .and_then(|v| set_path(root, mapping.path(), v).map_err(|e| e.0));
+        match result {
+            Ok(()) => {
+                self.mapped.insert(fact);
+                self.carried
+                    .push(format!("{} → {}", value.source, mapping.path()));
+                self.carried_sources.insert(value.source.clone());
+            }
+            Err(reason) => {
+                self.skipped.insert(fact, reason);
+            }
+        }
     }
 
-    /// Facts no mapping took: listed, unless another fact read from the same field was carried
-    /// (`imageTag` and `imageVersion` both come from the image).
-    fn unmapped(
-        &mut self,
-        facts: &Facts,
-        mapped: &BTreeSet<Fact>,
-        skipped: &BTreeMap<Fact, String>,
-        target: &str,
-    ) {
-        for (fact, value) in &facts.values {
-            if mapped.contains(fact) || self.carried_sources.contains(&value.source) {
+    /// Lists the facts no mapping took, unless another fact read from the same field was
+    /// carried (`imageTag` and `imageVersion` both come from the image); sorts what is not
+    /// carried.
+    fn finish(&mut self, facts: &Facts, target: &str) {
+        // The facts a mapping refused first: their reason is the most precise for the field.
+        let (refused, unmapped): (Vec<_>, Vec<_>) = facts
+            .values
+            .iter()
+            .partition(|(fact, _)| self.skipped.contains_key(fact));
+        for (fact, value) in refused.into_iter().chain(unmapped) {
+            if self.mapped.contains(fact) || self.carried_sources.contains(&value.source) {
                 continue;
             }
-            let reason = skipped.get(fact).cloned().unwrap_or_else(|| match fact {
+            let reason = self.skipped.get(fact).cloned().unwrap_or_else(|| match fact {
                 Fact::Name => format!(
                     "{target} names its objects itself: clients of this name must be repointed"
                 ),
                 Fact::ServicePort => format!("{target} serves on its own port"),
+                Fact::ImageTag | Fact::ImageVersion => format!(
+                    "{target} sets no version from it: its pinned default is used (check it is {} or newer)",
+                    value.value.as_str().unwrap_or_default()
+                ),
                 _ => format!("{target} has no field for {}", fact.as_str()),
             });
-            // One reason per field: the first fact read from it says it.
+            // One reason per field.
             if !self.not_carried.iter().any(|l| l.field == value.source) {
                 self.not_carried.push(Leftover {
                     field: value.source.clone(),
@@ -209,15 +228,29 @@ impl Written {
                 });
             }
         }
+        self.not_carried.sort();
+    }
+
+    fn adopts_claim(&self) -> bool {
+        self.mapped.contains(&Fact::ExistingClaim)
     }
 }
 
-/// The fact's value for a mapping: formatted when the mapping says so.
-fn mapped_value(mapping: &FieldMapping, value: &Value) -> Value {
-    match (mapping.format(), value.as_str()) {
+/// The fact's value for a mapping: formatted when the mapping says so; why not, when the
+/// field takes a full version the value is not.
+fn mapped_value(mapping: &FieldMapping, value: &Value) -> Result<Value, String> {
+    let text = value.as_str();
+    if mapping.full_version() && !text.is_some_and(is_full_version) {
+        let version = text.unwrap_or_default();
+        return Err(format!(
+            "{} takes a full X.Y.Z version and {version} is not one: the replacement's default version is used (check it is {version} or newer)",
+            mapping.path()
+        ));
+    }
+    Ok(match (mapping.format(), text) {
         (Some(format), Some(text)) => Value::String(format.replace("{}", text)),
         _ => value.clone(),
-    }
+    })
 }
 
 fn chart_values(
@@ -241,8 +274,6 @@ fn chart_values(
         .image
         .as_ref()
         .is_some_and(|image| images.iter().any(|repo| image.matches_repository(repo)));
-    let mut mapped = BTreeSet::new();
-    let mut skipped = BTreeMap::new();
     for (fact, mapping) in &chart.values {
         let Some(value) = facts.values.get(fact) else {
             continue;
@@ -253,7 +284,7 @@ fn chart_values(
             && !images.is_empty()
         {
             let repository = facts.image.as_ref().map_or("", |i| i.repository.as_str());
-            skipped.insert(
+            written.skipped.insert(
                 *fact,
                 format!(
                     "the chart runs {}, not {repository}: its pinned default version is used (check it is {} or newer)",
@@ -263,24 +294,10 @@ fn chart_values(
             );
             continue;
         }
-        match set_path(
-            &mut values,
-            mapping.path(),
-            mapped_value(mapping, &value.value),
-        ) {
-            Ok(()) => {
-                mapped.insert(*fact);
-                written.carry(&value.source, mapping.path());
-            }
-            Err(e) => {
-                skipped.insert(*fact, e.0);
-            }
-        }
+        written.write(&mut values, *fact, mapping, value);
     }
     let name = format!("the {} chart {}", chart.chart, chart.version);
-    written.unmapped(facts, &mapped, &skipped, &name);
-    written.not_carried.sort();
-    written.adopts_claim = mapped.contains(&Fact::ExistingClaim);
+    written.finish(facts, &name);
     values
 }
 
@@ -469,12 +486,12 @@ fn render_chart(
         summary,
         kinds: kinds.into_iter().map(str::to_owned).collect(),
         files,
+        adopts_claim: written.adopts_claim(),
         carried: written.carried,
         not_carried: written.not_carried,
         data_move: chart.data_move.as_deref().map(|text| fill(text, facts)),
         install: (target == Target::Helm).then_some(install),
         operator_install: None,
-        adopts_claim: written.adopts_claim,
     }
 }
 
@@ -485,8 +502,6 @@ fn render_operator(
     base: &str,
     mut written: Written,
 ) -> Rendered {
-    let mut mapped = BTreeSet::new();
-    let mut skipped = BTreeMap::new();
     let mut documents = Vec::new();
     for resource in &operator.resources {
         let mut object = resource.template.clone();
@@ -500,19 +515,7 @@ fn render_operator(
             let Some(value) = facts.values.get(fact) else {
                 continue;
             };
-            match set_path(
-                &mut object,
-                mapping.path(),
-                mapped_value(mapping, &value.value),
-            ) {
-                Ok(()) => {
-                    mapped.insert(*fact);
-                    written.carry(&value.source, mapping.path());
-                }
-                Err(e) => {
-                    skipped.insert(*fact, e.0);
-                }
-            }
+            written.write(&mut object, *fact, mapping, value);
         }
         documents.push(object);
     }
@@ -521,14 +524,7 @@ fn render_operator(
         .filter_map(|d| d["kind"].as_str().map(str::to_owned))
         .collect();
     let summary = format!("the {} operator ({})", operator.operator, kinds.join(", "));
-    written.unmapped(
-        facts,
-        &mapped,
-        &skipped,
-        &format!("{}'s resource", operator.operator),
-    );
-    written.not_carried.sort();
-    written.adopts_claim = mapped.contains(&Fact::ExistingClaim);
+    written.finish(facts, &format!("{}'s resource", operator.operator));
     let header = header(facts, component, &summary, &written.not_carried, None);
     Rendered {
         target: Target::Operator,
@@ -538,12 +534,12 @@ fn render_operator(
             path: format!("{base}.yaml"),
             text: yaml_file(&header, &documents),
         }],
+        adopts_claim: written.adopts_claim(),
         carried: written.carried,
         not_carried: written.not_carried,
         data_move: operator.data_move.as_deref().map(|text| fill(text, facts)),
         install: None,
         operator_install: Some(operator.install.clone()),
-        adopts_claim: written.adopts_claim,
     }
 }
 

@@ -3,7 +3,8 @@
 //! policies of `examples/config.yaml`, through the release binary as a user runs it.
 //!
 //! Reports wall time, objects per second, median evaluation time and peak RSS, cold (empty
-//! module cache: every policy compiled) and warm (modules read from the cache). Run with
+//! module cache: every policy compiled) and warm (modules read from the cache), then the warm
+//! wall time and peak RSS of `upstream-first migrate` on the same bundle. Run with
 //! `cargo xtask scan-bench` (or `cargo bench -p upstream-first --bench scan`).
 
 use std::fmt::Write as _;
@@ -24,6 +25,8 @@ const WARM_RUNS: usize = 7;
 const GOAL_WARM_SCAN: Duration = Duration::from_millis(500);
 const GOAL_WARM_LOAD: Duration = Duration::from_millis(50);
 const GOAL_PEAK_RSS_MIB: f64 = 200.0;
+/// Issue 18's goal for `migrate` of the same bundle.
+const GOAL_WARM_MIGRATE: Duration = Duration::from_secs(1);
 
 fn deployment(index: usize, namespace: &str) -> String {
     format!(
@@ -218,6 +221,27 @@ fn scan(binary: &Path, cache: &Path, config: &Path, bundle: &Path) -> Run {
     Run { wall, stats }
 }
 
+/// `upstream-first migrate` of the bundle (warm cache), its stdout discarded.
+fn migrate(binary: &Path, cache: &Path, config: &Path, bundle: &Path) -> Run {
+    let started = Instant::now();
+    let output = Command::new(binary)
+        .env("UPSTREAM_FIRST_CACHE_DIR", cache)
+        .args(["migrate", "--stats", "--config"])
+        .arg(config)
+        .arg(bundle)
+        .output()
+        .expect("migrate runs");
+    let wall = started.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "migrate failed: {stderr}");
+    let stats = stderr
+        .lines()
+        .rev()
+        .find_map(|line| serde_json::from_str::<Value>(line).ok())
+        .expect("--stats prints a JSON line on stderr");
+    Run { wall, stats }
+}
+
 fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1e3
 }
@@ -290,6 +314,21 @@ fn main() {
         GOAL_WARM_LOAD.as_millis(),
         goal(load <= GOAL_WARM_LOAD),
         goal(rss <= GOAL_PEAK_RSS_MIB),
+    );
+    let mut migrations: Vec<Run> = (0..WARM_RUNS)
+        .map(|_| migrate(&binary, &cache, &config, &bundle))
+        .collect();
+    migrations.sort_by_key(|run| run.wall);
+    let migration = &migrations[WARM_RUNS / 2];
+    let _ = writeln!(
+        report,
+        "\nmigrate (warm, median of {WARM_RUNS}): {} workloads replaced, {} not, {:.0} ms wall, peak RSS {:.0} MiB; goal <= {} ms: {}",
+        migration.stats["replaced"],
+        migration.stats["notMigrated"],
+        ms(migration.wall),
+        migration.stats["peakRssKiB"].as_f64().unwrap_or_default() / 1024.0,
+        GOAL_WARM_MIGRATE.as_millis(),
+        goal(migration.wall <= GOAL_WARM_MIGRATE),
     );
     // Other work on the machine slows every wall time down: say how busy it was.
     if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {

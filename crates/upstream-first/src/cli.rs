@@ -247,6 +247,9 @@ struct MigrateArgs {
     /// Worker threads [default: one per core].
     #[arg(short, long, default_value_t = 0, hide_default_value = true)]
     jobs: usize,
+    /// Print timings and peak memory to stderr (JSON).
+    #[arg(long)]
+    stats: bool,
     #[command(flatten)]
     cache: CacheArgs,
 }
@@ -506,6 +509,7 @@ fn scan_command(args: &ScanArgs) -> Result<u8, Failure> {
 }
 
 fn migrate_command(args: &MigrateArgs) -> Result<u8, Failure> {
+    let started = Instant::now();
     let config = load_config(&args.config)?;
     let selection = Selection {
         modules: if config.is_none() {
@@ -521,6 +525,7 @@ fn migrate_command(args: &MigrateArgs) -> Result<u8, Failure> {
     let policy_set =
         policies::load(&engine, &selection).map_err(|e| Failure::usage(e.to_string()))?;
     let documents = Documents::read_paths(&args.paths);
+    let objects = documents.objects.len();
     let options = ScanOptions {
         default_namespace: args.namespace.clone(),
         jobs: args.jobs,
@@ -554,6 +559,18 @@ fn migrate_command(args: &MigrateArgs) -> Result<u8, Failure> {
             let _ = stdout.write_all(plan.stream().as_bytes());
             let _ = stdout.flush();
         }
+    }
+    if args.stats {
+        eprintln!(
+            "{}",
+            json!({
+                "objects": objects,
+                "replaced": plan.replacements.len(),
+                "notMigrated": plan.unmigrated.len(),
+                "totalMs": started.elapsed().as_secs_f64() * 1e3,
+                "peakRssKiB": peak_rss_kib(),
+            })
+        );
     }
     Ok(if result.errors.is_empty() {
         EXIT_OK

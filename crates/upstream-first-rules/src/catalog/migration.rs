@@ -183,27 +183,54 @@ pub struct ResourceTemplate {
 }
 
 /// A dotted path (`primary.persistence.size`; `\.` for a dot inside a key, a number for a list
-/// index), optionally with a format whose `{}` is the fact's value.
+/// index), or the path with a format whose `{}` is the fact's value and whether the field takes
+/// only a full `X.Y.Z` version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum FieldMapping {
     Path(String),
-    Formatted { path: String, format: String },
+    Detailed(DetailedMapping),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DetailedMapping {
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// The field takes `X.Y.Z` only (a CRD pattern, or an operator that parses strict semver):
+    /// a shorter version (`8.4` of `mysql:8.4`) is not carried.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub full_version: bool,
 }
 
 impl FieldMapping {
     pub fn path(&self) -> &str {
         match self {
-            FieldMapping::Path(path) | FieldMapping::Formatted { path, .. } => path,
+            FieldMapping::Path(path) => path,
+            FieldMapping::Detailed(detailed) => &detailed.path,
         }
     }
 
     pub fn format(&self) -> Option<&str> {
         match self {
             FieldMapping::Path(_) => None,
-            FieldMapping::Formatted { format, .. } => Some(format),
+            FieldMapping::Detailed(detailed) => detailed.format.as_deref(),
         }
     }
+
+    pub fn full_version(&self) -> bool {
+        matches!(self, FieldMapping::Detailed(detailed) if detailed.full_version)
+    }
+}
+
+/// Whether `version` is `X.Y.Z`, three numbers.
+pub fn is_full_version(version: &str) -> bool {
+    let parts: Vec<&str> = version.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// One step of a [`FieldMapping`] path.
@@ -249,6 +276,11 @@ pub fn check_migration(migration: &Migration) -> Result<(), String> {
         fields.iter().try_for_each(|(fact, mapping)| {
             let at = format!("{prefix}.{}", fact.as_str());
             parse_path(mapping.path()).ok_or_else(|| format!("{at}: not a dotted path"))?;
+            if mapping.full_version() && !matches!(fact, Fact::ImageTag | Fact::ImageVersion) {
+                return Err(format!(
+                    "{at}: fullVersion on a value that is not a version"
+                ));
+            }
             match mapping.format() {
                 Some(format) if !fact.is_text() => Err(format!(
                     "{at}: format {format:?} on a value that is not text"

@@ -422,3 +422,49 @@ fn broken_documents_are_reported_and_the_rest_is_migrated() {
     assert!(stderr.contains("broken.yaml:"), "{stderr}");
     assert!(files_of(&stdout).contains_key("shop-statefulset-pg.yaml"));
 }
+
+#[test]
+fn a_short_version_is_not_written_where_the_operator_takes_x_y_z_only() {
+    require(&POLICIES);
+    let input = temp_file(
+        "migrate",
+        "short-version.yaml",
+        "\
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: es, namespace: search}
+spec:
+  selector: {matchLabels: {app: es}}
+  template:
+    metadata: {labels: {app: es}}
+    spec:
+      containers: [{name: es, image: 'docker.elastic.co/elasticsearch/elasticsearch:8.15'}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: es-full, namespace: search}
+spec:
+  selector: {matchLabels: {app: es-full}}
+  template:
+    metadata: {labels: {app: es-full}}
+    spec:
+      containers: [{name: es, image: 'docker.elastic.co/elasticsearch/elasticsearch:8.15.3'}]
+",
+    );
+    let files = files_of(&migrate_stream(&[
+        "--to",
+        "operator",
+        input.to_str().expect("utf-8"),
+    ]));
+    let short = &files["search-statefulset-es.yaml"];
+    assert!(
+        short.contains("# - spec.template.spec.containers[0].image: spec.version takes a full X.Y.Z version and 8.15 is not one: the replacement's default version is used (check it is 8.15 or newer)\n"),
+        "{short}"
+    );
+    assert!(!short.contains("version: '8.15'"), "{short}");
+    assert!(
+        files["search-statefulset-es-full.yaml"].contains("version: 8.15.3\n"),
+        "{}",
+        files["search-statefulset-es-full.yaml"]
+    );
+}
