@@ -74,17 +74,7 @@ fn main() -> Result<()> {
 /// purpose, so the scan's exit code 1 is the expected outcome; `extra` goes to the scanner
 /// (`--format markdown`, …).
 fn demo(extra: &[String]) -> Result<()> {
-    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let status = Command::new(cargo)
-        .current_dir(workspace_root())
-        .args([
-            "run",
-            "--quiet",
-            "--package",
-            "upstream-first",
-            "--",
-            "scan",
-        ])
+    let status = scanner("scan")
         .args(["--config", "examples/config.yaml", "--show-patches"])
         .args(extra)
         .arg("examples/bundle/")
@@ -102,19 +92,21 @@ fn demo(extra: &[String]) -> Result<()> {
     // The replacements of what the scan rejected: a HelmRelease (Grafana), a CloudNativePG
     // Cluster (the payments database) and Strimzi resources (Kafka), with MIGRATION.md.
     eprintln!("\n$ upstream-first migrate --config examples/config.yaml examples/bundle/\n");
-    run(
-        Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".to_string()))
-            .current_dir(workspace_root())
-            .args([
-                "run",
-                "--quiet",
-                "--package",
-                "upstream-first",
-                "--",
-                "migrate",
-            ])
-            .args(["--config", "examples/config.yaml", "examples/bundle/"]),
-    )
+    run(scanner("migrate").args(["--config", "examples/config.yaml", "examples/bundle/"]))
+}
+
+/// `cargo run` of the scanner's `subcommand`, from the workspace root.
+fn scanner(subcommand: &str) -> Command {
+    let mut command = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".to_string()));
+    command.current_dir(workspace_root()).args([
+        "run",
+        "--quiet",
+        "--package",
+        "upstream-first",
+        "--",
+        subcommand,
+    ]);
+    command
 }
 
 fn workspace_root() -> PathBuf {

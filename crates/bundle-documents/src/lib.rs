@@ -117,6 +117,27 @@ pub struct Documents {
     pub skipped: Vec<Skipped>,
     /// Files and documents that could not be read.
     pub errors: Vec<InputError>,
+    /// Things the reader noticed (one per Helm chart whose templates it did not read).
+    pub notes: Vec<String>,
+}
+
+/// The file that makes a directory a Helm chart.
+pub const CHART_FILE: &str = "Chart.yaml";
+/// What a chart's sources are: not manifests until `helm template` renders them.
+pub const CHART_NOT_RENDERED: &str =
+    "a Helm chart: its templates are not rendered here, scan what it renders with";
+
+/// Whether `dir` is a Helm chart (holds a `Chart.yaml`).
+fn is_chart(dir: &Path) -> bool {
+    dir.join(CHART_FILE).is_file()
+}
+
+/// The note for a chart the reader did not render.
+fn chart_note(dir: &Path) -> String {
+    let display = dir.display();
+    format!(
+        "{display}: {CHART_NOT_RENDERED} `helm template <release> {display} | upstream-first scan -`"
+    )
 }
 
 impl Documents {
@@ -146,7 +167,14 @@ impl Documents {
         let mut files = Vec::new();
         for path in paths {
             let path = path.as_ref();
-            if path.is_dir() {
+            // A chart's own `templates/` given by name: said once, as for its chart.
+            let chart_templates = path.file_name().is_some_and(|name| name == "templates")
+                && path.parent().is_some_and(is_chart);
+            if chart_templates {
+                if let Some(chart) = path.parent() {
+                    documents.notes.push(chart_note(chart));
+                }
+            } else if path.is_dir() {
                 documents.collect_directory(path, &mut files, &mut HashSet::new());
             } else {
                 files.push(path.to_path_buf());
@@ -219,6 +247,23 @@ impl Documents {
             })
             .collect();
         paths.sort();
+        // A chart: its templates (and subcharts, which `helm template` renders with it) are Go
+        // templates, not manifests, and its Chart.yaml and values files are not objects. Its
+        // other files (`crds/`, plain manifests) are read as usual.
+        let chart = is_chart(dir);
+        if chart {
+            self.notes.push(chart_note(dir));
+            paths.retain(|path| {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let sources = path.is_dir() && (name == "templates" || name == "charts");
+                let chart_files = !path.is_dir()
+                    && (name == CHART_FILE || name == "Chart.lock" || name.starts_with("values"));
+                !sources && !chart_files
+            });
+        }
         for path in paths {
             if path.is_dir() {
                 self.collect_directory(&path, files, visited);
@@ -296,6 +341,7 @@ impl Documents {
         self.objects.extend(other.objects);
         self.skipped.extend(other.skipped);
         self.errors.extend(other.errors);
+        self.notes.extend(other.notes);
     }
 
     /// Reads a stream of JSON values; `false` when it stopped on a syntax error.

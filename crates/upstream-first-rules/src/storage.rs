@@ -29,7 +29,8 @@ pub const ROLLING_UPDATE: &str = "RollingUpdate";
 pub const RECREATE: &str = "Recreate";
 pub const PERSISTENT_VOLUME_CLAIM: &str = "PersistentVolumeClaim";
 
-pub const NO_ALLOWED_CLASSES: &str = "must list at least one storage class";
+/// What a setting that names classes needs when `allowedStorageClasses` is empty.
+pub const NEEDS_ALLOWED_CLASSES: &str = "needs allowedStorageClasses";
 pub const EMPTY_CLASS_NAME: &str =
     "must not be empty (static binding is allowed with allowStaticBinding: true)";
 pub const NOT_ALLOWED_CLASS: &str = "is not one of allowedStorageClasses";
@@ -38,6 +39,12 @@ pub const NOT_POSITIVE: &str = "must be greater than zero";
 pub const CLASS_NOT_ALLOWED: &str = "is not allowed";
 pub const NO_CLASS_NO_DEFAULT: &str =
     "names no storage class and the platform sets no default; set storageClassName to one of:";
+/// Without a contract (no `allowedStorageClasses`), a claim without a class is only a warning.
+pub const NO_CLASS_NO_CONTRACT: &str = "names no storage class and no default class is known: the cluster's default StorageClass decides, if it has one; set storageClassName, or allowedStorageClasses and defaultStorageClass in pvc-contract's settings";
+/// What the host answers when a policy was not granted a read (policy-server's wording).
+pub const NOT_GRANTED: &str = "has not been granted access";
+/// The checks that need `allowedStorageClasses`, as the scanner's summary names them.
+pub const CONTRACT_CHECKS_OFF: &str = "storage class, default class and access-mode checks are off: its settings list no allowedStorageClasses (give them with --config or --settings, or write a configuration with `upstream-first init`)";
 pub const STATIC_BINDING_NOT_ALLOWED: &str = "sets storageClassName \"\" (static binding to a pre-provisioned PersistentVolume), which is not allowed; use one of:";
 pub const INVALID_STORAGE_REQUEST: &str = "has an invalid storage request";
 pub const DEPRECATED_ANNOTATION: &str = "uses the deprecated annotation";
@@ -95,7 +102,8 @@ pub struct ClassLimits {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StorageSettings {
-    /// Required, non-empty.
+    /// The storage classes claims may use. Empty: no class contract (the structural checks
+    /// still run).
     #[serde(default)]
     pub allowed_storage_classes: Vec<String>,
     /// Set on claims that name no class (when the policy is deployed as mutating).
@@ -111,22 +119,24 @@ pub struct StorageSettings {
     #[serde(default)]
     pub allow_static_binding: bool,
     /// Read the claims a Deployment mounts through the host and reject ReadWriteOnce ones
-    /// that would deadlock its roll-out.
+    /// that would deadlock its roll-out. Unset: checked where the host grants the reads
+    /// (skipped, not an error, where it does not: a namespaced AdmissionPolicy); `true`: a
+    /// refused read is an error; `false`: not checked.
     #[serde(default)]
-    pub check_workload_claims: bool,
+    pub check_workload_claims: Option<bool>,
 }
 
 impl Validate for StorageSettings {
     fn validate(&self) -> Result<(), String> {
-        if self.allowed_storage_classes.is_empty() {
-            return Err(format!("allowedStorageClasses: {NO_ALLOWED_CLASSES}"));
-        }
         if let Some(i) = self
             .allowed_storage_classes
             .iter()
             .position(|c| c.trim().is_empty())
         {
             return Err(format!("allowedStorageClasses[{i}]: {EMPTY_CLASS_NAME}"));
+        }
+        if self.default_storage_class.is_some() && self.allowed_storage_classes.is_empty() {
+            return Err(format!("defaultStorageClass: {NEEDS_ALLOWED_CLASSES}"));
         }
         if let Some(default) = &self.default_storage_class
             && !self.is_allowed(default)
@@ -140,6 +150,9 @@ impl Validate for StorageSettings {
             positive("maxSize", max)?;
         }
         for (class, limits) in &self.classes {
+            if self.allowed_storage_classes.is_empty() {
+                return Err(format!("classes.{class}: {NEEDS_ALLOWED_CLASSES}"));
+            }
             if !self.is_allowed(class) {
                 return Err(format!(
                     "classes.{class}: \"{class}\" {NOT_ALLOWED_CLASS} ({})",
@@ -163,6 +176,11 @@ fn positive(field: &str, quantity: &Quantity) -> Result<(), String> {
 }
 
 impl StorageSettings {
+    /// Whether the settings give a class contract; without one, only the structure is judged.
+    pub fn has_class_contract(&self) -> bool {
+        !self.allowed_storage_classes.is_empty()
+    }
+
     pub fn is_allowed(&self, class: &str) -> bool {
         self.allowed_storage_classes.iter().any(|c| c == class)
     }
@@ -262,6 +280,16 @@ fn judge_claim(
         ));
     }
     let class = match requested {
+        // Without a contract any class goes: only the size cap, if any, applies.
+        RequestedClass::Named(class) if !settings.has_class_contract() => Some(class),
+        RequestedClass::StaticBinding | RequestedClass::Unset if !settings.has_class_contract() => {
+            if requested == RequestedClass::Unset && settings.default_storage_class.is_none() {
+                verdict
+                    .warnings
+                    .push(format!("{}: {NO_CLASS_NO_CONTRACT}", subject.display));
+            }
+            None
+        }
         RequestedClass::Named(class) if settings.is_allowed(class) => Some(class),
         RequestedClass::Named(class) => {
             verdict.violation(
@@ -412,7 +440,12 @@ pub fn check_storage(
             Ok(check_claim_object(settings, context, &claim, object))
         }
         "StatefulSet" => check_statefulset(settings, context, object).map_err(|e| unreadable(&e)),
-        "Deployment" if settings.check_workload_claims => check_deployment(context, object, claims),
+        "Deployment" if settings.check_workload_claims != Some(false) => check_deployment(
+            context,
+            object,
+            claims,
+            settings.check_workload_claims.is_none(),
+        ),
         _ => Ok(Findings::default()),
     }
 }
@@ -551,10 +584,12 @@ pub fn concurrent_pods_reasons(replicas: Option<i64>, strategy: Option<&str>) ->
     reasons
 }
 
+/// `best_effort`: a read the host does not grant skips the check instead of failing it.
 fn check_deployment(
     context: &ClaimContext,
     object: &Value,
     claims: &dyn ClaimReader,
+    best_effort: bool,
 ) -> Result<Findings, String> {
     let unreadable =
         |e: crate::podspec::ObjectError| format!("cannot read {}: {e}", context.display);
@@ -579,12 +614,16 @@ fn check_deployment(
         if !seen.insert(claim) {
             continue;
         }
-        let modes = claims.access_modes(context.namespace, claim).map_err(|e| {
-            format!(
-                "{}: cannot read {PERSISTENT_VOLUME_CLAIM} {}/{claim} through the host: {e}",
-                context.display, context.namespace
-            )
-        })?;
+        let modes = match claims.access_modes(context.namespace, claim) {
+            Ok(modes) => modes,
+            Err(e) if best_effort && e.contains(NOT_GRANTED) => return Ok(Findings::default()),
+            Err(e) => {
+                return Err(format!(
+                    "{}: cannot read {PERSISTENT_VOLUME_CLAIM} {}/{claim} through the host: {e}",
+                    context.display, context.namespace
+                ));
+            }
+        };
         let Some(modes) = modes else {
             findings.warnings.push(format!(
                 "{}: volume {} mounts {PERSISTENT_VOLUME_CLAIM} {}/{claim}, {CLAIM_NOT_FOUND}",

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use upstream_first_migrate::Target;
 
 use crate::builtin::{self, EMBEDDED_POLICIES};
-use crate::config::{Config, ModuleRef};
+use crate::config::{self, Config, ModuleRef};
 use crate::documents::{Documents, STDIN_NAME};
 use crate::metadata::PolicyMetadata;
 use crate::migrate;
@@ -49,6 +49,9 @@ enum Command {
     /// Write the upstream replacement (Flux, Argo CD, Helm values, operator resources) of every
     /// workload no-raw-datastores and require-upstream-chart reject.
     Migrate(MigrateArgs),
+    /// Write a starting configuration (the five ClusterAdmissionPolicies, with the storage
+    /// classes and namespaces of the given manifests) that `kubectl apply` and `scan` accept.
+    Init(InitArgs),
     /// Evaluate one AdmissionRequest with one policy and print the AdmissionResponse, as `kwctl run`.
     Run(RunArgs),
     /// List the built-in policies.
@@ -144,7 +147,10 @@ struct ScanArgs {
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// Kubewarden ClusterAdmissionPolicy / AdmissionPolicy / ClusterAdmissionPolicyGroup resources
-    /// saying which policies run, with which settings, mode, rules and selectors.
+    /// saying which policies run, with which settings, mode, rules and selectors [default:
+    /// .upstream-first.yaml or .upstream-first/ in the current directory or the nearest parent
+    /// inside the repository, unless --policy is given; else every built-in policy with its
+    /// defaults].
     #[arg(short, long, value_name = "FILE")]
     config: Vec<PathBuf>,
     /// A policy to run with its defaults: a built-in name or a .wasm file (repeatable). Without
@@ -234,8 +240,8 @@ struct MigrateArgs {
     /// Overwrite existing files that differ.
     #[arg(long, requires = "out")]
     force: bool,
-    /// Kubewarden policy resources, as for `scan`: their settings and exemptions decide which
-    /// workloads are migrated.
+    /// Kubewarden policy resources, as for `scan` (found the same way when not given): their
+    /// settings and exemptions decide which workloads are migrated.
     #[arg(short, long, value_name = "FILE")]
     config: Vec<PathBuf>,
     /// Settings of one policy, as for `scan`.
@@ -252,6 +258,23 @@ struct MigrateArgs {
     stats: bool,
     #[command(flatten)]
     cache: CacheArgs,
+}
+
+#[derive(Debug, Args)]
+struct InitArgs {
+    /// Manifests to read the site off (files, directories or `-`); none: the policies with an
+    /// empty storage contract.
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Where to write it (`-`: stdout).
+    #[arg(short, long, value_name = "FILE", default_value = config::CONFIG_FILE)]
+    output: PathBuf,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    force: bool,
+    /// Namespace of namespaced objects that name none.
+    #[arg(short, long, default_value = "default")]
+    namespace: String,
 }
 
 #[derive(Debug, Args)]
@@ -321,6 +344,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan_command(&args),
         Command::Migrate(args) => migrate_command(&args),
+        Command::Init(args) => init_command(&args),
         Command::Run(args) => run_command(&args),
         Command::Policies => policies_command(),
     };
@@ -404,19 +428,33 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-fn load_config(paths: &[PathBuf]) -> Result<Option<Config>, Failure> {
-    if paths.is_empty() {
+/// `--config`, else (when `discover`) the configuration found from the current directory (said
+/// on stderr), else none: every policy with its defaults.
+fn load_config(paths: &[PathBuf], discover: bool) -> Result<Option<Config>, Failure> {
+    if !paths.is_empty() {
+        return Config::load(paths)
+            .map(Some)
+            .map_err(|e| Failure::usage(format!("--config {e}")));
+    }
+    if !discover {
         return Ok(None);
     }
-    Config::load(paths)
+    let Some(found) = std::env::current_dir()
+        .ok()
+        .and_then(|dir| config::discover(&dir))
+    else {
+        return Ok(None);
+    };
+    eprintln!("note: configuration: {}", found.display());
+    Config::load(std::slice::from_ref(&found))
         .map(Some)
-        .map_err(|e| Failure::usage(format!("--config {e}")))
+        .map_err(|e| Failure::usage(format!("{e}")))
 }
 
 fn scan_command(args: &ScanArgs) -> Result<u8, Failure> {
     let started = Instant::now();
     let destinations = destinations(args)?;
-    let config = load_config(&args.config)?;
+    let config = load_config(&args.config, args.policy.is_empty())?;
     let modules = args
         .policy
         .iter()
@@ -510,7 +548,7 @@ fn scan_command(args: &ScanArgs) -> Result<u8, Failure> {
 
 fn migrate_command(args: &MigrateArgs) -> Result<u8, Failure> {
     let started = Instant::now();
-    let config = load_config(&args.config)?;
+    let config = load_config(&args.config, true)?;
     let selection = Selection {
         modules: if config.is_none() {
             migrate::default_modules()
@@ -537,6 +575,9 @@ fn migrate_command(args: &MigrateArgs) -> Result<u8, Failure> {
         &options,
         args.to.map(Target::from),
     );
+    for note in policy_set.notes.iter().chain(&result.notes) {
+        eprintln!("note: {note}");
+    }
     for error in &result.errors {
         eprintln!("error: {error}");
     }
@@ -573,6 +614,53 @@ fn migrate_command(args: &MigrateArgs) -> Result<u8, Failure> {
         );
     }
     Ok(if result.errors.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_USAGE_OR_INPUT
+    })
+}
+
+fn init_command(args: &InitArgs) -> Result<u8, Failure> {
+    let documents = Documents::read_paths(&args.paths);
+    for error in &documents.errors {
+        eprintln!("error: {error}");
+    }
+    let objects: Vec<Value> = documents
+        .objects
+        .into_iter()
+        .map(|mut source| {
+            crate::requests::apply_default_namespace(&mut source.object, &args.namespace);
+            source.object
+        })
+        .collect();
+    let inputs = if args.paths.is_empty() {
+        "no manifests".to_owned()
+    } else {
+        args.paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let text = crate::init::configuration(&crate::init::Site::survey(&objects), &inputs);
+    if args.output.as_os_str() == STDIN_NAME {
+        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    } else {
+        if args.output.exists() && !args.force {
+            return Err(Failure::usage(format!(
+                "{} exists: nothing written (--force overwrites it)",
+                args.output.display()
+            )));
+        }
+        std::fs::write(&args.output, &text)
+            .map_err(|e| Failure::usage(format!("cannot write {}: {e}", args.output.display())))?;
+        eprintln!(
+            "wrote {}: `upstream-first scan` reads it from here, `kubectl apply -f {}` deploys it",
+            args.output.display(),
+            args.output.display()
+        );
+    }
+    Ok(if documents.errors.is_empty() {
         EXIT_OK
     } else {
         EXIT_USAGE_OR_INPUT

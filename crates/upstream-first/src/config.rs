@@ -259,6 +259,31 @@ struct GroupMember {
     context_aware_resources: Option<Vec<ContextAwareResource>>,
 }
 
+/// The configuration file found without `--config`, as linters find theirs.
+pub const CONFIG_FILE: &str = ".upstream-first.yaml";
+/// The configuration directory found without `--config` (read whole, or its kustomization).
+pub const CONFIG_DIR: &str = ".upstream-first";
+
+/// The configuration of a run without `--config`: [`CONFIG_FILE`] or [`CONFIG_DIR`] in `start`
+/// or the nearest parent, not above the repository root (the first directory holding `.git`).
+#[must_use]
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    for dir in start.ancestors() {
+        let file = dir.join(CONFIG_FILE);
+        if file.is_file() {
+            return Some(file);
+        }
+        let directory = dir.join(CONFIG_DIR);
+        if directory.is_dir() {
+            return Some(directory);
+        }
+        if dir.join(".git").exists() {
+            return None;
+        }
+    }
+    None
+}
+
 impl Config {
     /// Reads every configuration file.
     pub fn load(paths: &[PathBuf]) -> Result<Self, ConfigError> {

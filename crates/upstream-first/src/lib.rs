@@ -10,6 +10,7 @@
 //! - [`requests`]: one CREATE AdmissionRequest per object;
 //! - [`scan`]: the scan engine (one evaluator per policy and thread);
 //! - [`report`] and [`output`]: the results and their formats;
+//! - [`init`]: a starting configuration from what a bundle tells about the site;
 //! - [`migrate`]: the upstream replacements of the workloads the policies reject;
 //! - [`replay`]: kwctl's recorded host-capability sessions;
 //! - [`cli`]: the command line (`scan`, `migrate`, `run`, `policies`).
@@ -20,6 +21,7 @@ pub mod builtin;
 pub mod cli;
 pub mod config;
 pub mod documents;
+pub mod init;
 pub mod kinds;
 pub mod metadata;
 pub mod migrate;

@@ -98,6 +98,8 @@ pub struct Migration {
     pub plan: Plan,
     /// Inputs that could not be read (the rest was migrated).
     pub errors: Vec<InputError>,
+    /// What the reader noticed (charts whose templates it did not render).
+    pub notes: Vec<String>,
 }
 
 /// Scans `documents` with the migrating policies among `policies` and plans the replacement
@@ -157,6 +159,7 @@ pub fn migrate(
     Migration {
         plan: upstream_first_migrate::plan(&candidates, &objects, builtin_migrations(), target),
         errors: report.errors,
+        notes: report.notes,
     }
 }
 

@@ -10,6 +10,7 @@ use policy_host::{
 };
 use serde_json::Value;
 use upstream_first_rules::selector::Selector;
+use upstream_first_rules::storage;
 
 use crate::builtin::{self, BUILTIN_POLICY_NAMES};
 use crate::config::{
@@ -412,7 +413,21 @@ pub fn load(engine: &PolicyEngine, selection: &Selection) -> Result<PolicySet, P
         }
     }
     validate_settings(&policies)?;
+    notes.extend(policies.iter().filter_map(checks_off));
     Ok(PolicySet { policies, notes })
+}
+
+/// What a policy leaves unchecked for lack of settings, said once in the scan's notes.
+fn checks_off(policy: &ScanPolicy) -> Option<String> {
+    let [member] = policy.members.as_slice() else {
+        return None;
+    };
+    let settings = &member.settings;
+    let contract = settings["allowedStorageClasses"]
+        .as_array()
+        .is_some_and(|classes| !classes.is_empty());
+    (policy.info.module == "pvc-contract" && !contract)
+        .then(|| format!("{}: {}", policy.name, storage::CONTRACT_CHECKS_OFF))
 }
 
 fn configured_policy(

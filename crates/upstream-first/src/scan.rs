@@ -471,12 +471,14 @@ pub fn scan(
         evaluations,
         skipped: documents.skipped,
         errors: documents.errors,
-        notes: if failed_workers > 0 {
-            vec![format!(
-                "{failed_workers} worker thread(s) stopped unexpectedly: the results are incomplete"
-            )]
-        } else {
-            Vec::new()
-        },
+        notes: documents
+            .notes
+            .into_iter()
+            .chain((failed_workers > 0).then(|| {
+                format!(
+                    "{failed_workers} worker thread(s) stopped unexpectedly: the results are incomplete"
+                )
+            }))
+            .collect(),
     }
 }

@@ -1,7 +1,7 @@
 //! Settings of pvc-contract, besides the shared ones (`exemptNamespaces`, `exemptions`,
-//! `allowAnnotationExemptions`, `warnOnly`, `enforceOnUpdate`): `allowedStorageClasses`
-//! (required), `defaultStorageClass`, `maxSize`, `classes`, `allowStaticBinding`,
-//! `checkWorkloadClaims`.
+//! `allowAnnotationExemptions`, `warnOnly`, `enforceOnUpdate`): `allowedStorageClasses` (the
+//! class contract; without it only the storage structure is judged), `defaultStorageClass`,
+//! `maxSize`, `classes`, `allowStaticBinding`, `checkWorkloadClaims`.
 //!
 //! The type lives in the rules library (`storage::StorageSettings`), so every reader of the
 //! storage contract, not only this policy, parses and validates it the same way.
@@ -16,6 +16,7 @@ mod tests {
     use upstream_first_rules::settings::parse;
 
     #[rstest]
+    #[case::empty(json!({}))]
     #[case(json!({"allowedStorageClasses": ["standard", "standard-rwo", "fast"], "maxSize": "1Ti"}))]
     #[case(json!({"allowedStorageClasses": ["standard"], "defaultStorageClass": "standard", "warnOnly": true, "exemptNamespaces": ["legacy-*"]}))]
     fn valid(#[case] raw: Value) {
@@ -23,7 +24,7 @@ mod tests {
     }
 
     #[rstest]
-    #[case(json!({"maxSize": "1Ti"}), "allowedStorageClasses: must list at least one storage class")]
+    #[case(json!({"defaultStorageClass": "standard"}), "defaultStorageClass: needs allowedStorageClasses")]
     #[case(json!({"allowedStorageClasses": ["standard"], "defaultStorageClass": "fast"}), "defaultStorageClass: \"fast\" is not one of allowedStorageClasses (standard)")]
     #[case(json!({"allowedStorageClasses": ["standard"], "maxSize": "one terabyte"}), "maxSize: invalid quantity \"one terabyte\": expected a number (digits with an optional sign and decimal point) at the start")]
     fn invalid(#[case] raw: Value, #[case] message: &str) {

@@ -363,7 +363,7 @@ fn deployment(replicas: Value, strategy: Value, claim: &str) -> Value {
 
 fn check_deployment_with(object: &Value, claims: &Claims) -> Result<Findings, String> {
     let mut settings = contract();
-    settings.check_workload_claims = true;
+    settings.check_workload_claims = Some(true);
     let context = ClaimContext {
         display: "Deployment shop/web",
         namespace: "shop",
@@ -421,11 +421,80 @@ fn a_host_failure_is_an_error_naming_the_claim() {
 }
 
 #[test]
-fn deployments_pass_without_check_workload_claims() {
+fn deployments_pass_with_check_workload_claims_false() {
+    let mut settings = contract();
+    settings.check_workload_claims = Some(false);
     let object = deployment(json!(3), json!(null), "broken");
     assert_eq!(
-        check(&contract(), "Deployment", &object, true),
+        check(&settings, "Deployment", &object, true),
         Findings::default()
+    );
+}
+
+/// A host that grants no reads, as policy-server answers a namespaced AdmissionPolicy.
+struct NotGranted;
+
+impl ClaimReader for NotGranted {
+    fn access_modes(&self, _: &str, _: &str) -> Result<Option<Vec<String>>, String> {
+        Err(format!(
+            "Policy {NOT_GRANTED} to the 'kubernetes/get_resource' host capability"
+        ))
+    }
+}
+
+#[rstest]
+#[case::unset_skips(None, Ok(Findings::default()))]
+#[case::true_fails(Some(true), Err(format!("Deployment shop/web: cannot read PersistentVolumeClaim shop/rwo through the host: Policy {NOT_GRANTED} to the 'kubernetes/get_resource' host capability")))]
+fn a_read_the_host_does_not_grant(
+    #[case] check_workload_claims: Option<bool>,
+    #[case] expected: Result<Findings, String>,
+) {
+    let mut settings = contract();
+    settings.check_workload_claims = check_workload_claims;
+    let context = ClaimContext {
+        display: "Deployment shop/web",
+        namespace: "shop",
+        creating: true,
+    };
+    let object = deployment(json!(2), json!(null), "rwo");
+    assert_eq!(
+        check_storage(&settings, &context, "Deployment", &object, &NotGranted),
+        expected
+    );
+}
+
+#[rstest]
+#[case::named_class_goes(json!("gold"), vec![], vec![])]
+#[case::static_binding_goes(json!(""), vec![], vec![])]
+#[case::no_class_is_a_warning(json!(null), vec![], vec![format!("PersistentVolumeClaim shop/data: {NO_CLASS_NO_CONTRACT}")])]
+fn without_a_class_contract_only_the_structure_is_judged(
+    #[case] class: Value,
+    #[case] violations: Vec<String>,
+    #[case] warnings: Vec<String>,
+) {
+    let settings = settings(json!({}));
+    let object = pvc(class, json!({}), json!("10Ti"), json!(["ReadWriteMany"]));
+    let findings = check(&settings, "PersistentVolumeClaim", &object, true);
+    assert_eq!(messages(&findings), violations);
+    assert_eq!(findings.warnings, warnings);
+    assert_eq!(findings.mutated_object, None);
+}
+
+#[test]
+fn without_a_class_contract_standalone_claims_are_still_rejected() {
+    let object = json!({
+        "apiVersion": "apps/v1", "kind": "StatefulSet",
+        "metadata": {"name": "data", "namespace": "shop"},
+        "spec": {"template": {"spec": {
+            "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "shared"}}]
+        }}}
+    });
+    let findings = check(&settings(json!({})), "StatefulSet", &object, true);
+    assert_eq!(
+        messages(&findings),
+        vec![format!(
+            "StatefulSet shop/data: pod volume data mounts the standalone PersistentVolumeClaim shared; {STANDALONE_CLAIM_FIX}"
+        )]
     );
 }
 
@@ -438,6 +507,8 @@ fn effective_modes(#[case] claim: Value, #[case] expected: Vec<&str>) {
 }
 
 #[rstest]
+#[case::empty(json!({}))]
+#[case::size_cap_alone(json!({"maxSize": "1Ti"}))]
 #[case(json!({"allowedStorageClasses": ["standard"]}))]
 #[case(json!({"allowedStorageClasses": ["standard", "fast"], "defaultStorageClass": "fast", "maxSize": "1Ti", "classes": {"fast": {"maxSize": "0.5Ti", "accessModes": ["ReadWriteOnce"]}}, "allowStaticBinding": true, "checkWorkloadClaims": true}))]
 #[case(json!({"allowedStorageClasses": ["standard"], "maxSize": 1e12}))]
@@ -446,8 +517,8 @@ fn valid_settings(#[case] raw: Value) {
 }
 
 #[rstest]
-#[case::missing(json!({}), "allowedStorageClasses: must list at least one storage class")]
-#[case::empty(json!({"allowedStorageClasses": []}), "allowedStorageClasses: must list at least one storage class")]
+#[case::default_without_classes(json!({"defaultStorageClass": "standard"}), "defaultStorageClass: needs allowedStorageClasses")]
+#[case::limits_without_classes(json!({"classes": {"fast": {}}}), "classes.fast: needs allowedStorageClasses")]
 #[case::blank(json!({"allowedStorageClasses": ["standard", ""]}), "allowedStorageClasses[1]: must not be empty (static binding is allowed with allowStaticBinding: true)")]
 #[case::default_not_allowed(json!({"allowedStorageClasses": ["standard", "fast"], "defaultStorageClass": "gold"}), "defaultStorageClass: \"gold\" is not one of allowedStorageClasses (standard, fast)")]
 #[case::bad_quantity(json!({"allowedStorageClasses": ["standard"], "maxSize": "1TB"}), "maxSize: invalid quantity \"1TB\": unknown suffix \"TB\"; expected no suffix, a binary SI suffix (Ki, Mi, Gi, Ti, Pi, Ei), a decimal SI suffix (n, u, m, k, M, G, T, P, E) or a decimal exponent (e3, E-6)")]

@@ -523,13 +523,41 @@ fn usage_errors_exit_with_2(#[case] args: &[&str], #[case] message: &str) {
 }
 
 #[test]
-fn a_policy_without_usable_defaults_says_what_to_set() {
+fn invalid_settings_of_a_default_policy_say_what_to_set() {
     require(&["pvc-contract"]);
-    let (code, _, stderr) = outcome(&run(&["scan", "--policy", "pvc-contract", "x.yaml"]));
+    let (code, _, stderr) = outcome(&run(&[
+        "scan",
+        "--policy",
+        "pvc-contract",
+        "--settings",
+        r#"pvc-contract={"defaultStorageClass": "standard"}"#,
+        "x.yaml",
+    ]));
     assert_eq!(code, 2);
     assert_eq!(
         stderr,
-        "Error: policy pvc-contract: settings are invalid: allowedStorageClasses: must list at least one storage class\n  pvc-contract needs settings: give them in --config (a ClusterAdmissionPolicy whose module is pvc-contract, see examples/config.yaml) or with --settings 'pvc-contract={…}', or run the other policies with --policy\n"
+        "Error: policy pvc-contract: settings are invalid: defaultStorageClass: needs allowedStorageClasses\n  pvc-contract needs settings: give them in --config (a ClusterAdmissionPolicy whose module is pvc-contract, see examples/config.yaml) or with --settings 'pvc-contract={…}', or run the other policies with --policy\n"
+    );
+}
+
+#[test]
+fn with_no_configuration_every_policy_runs_and_the_checks_left_off_are_named_once() {
+    let bundle = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/bundle/");
+    let (code, stdout, stderr) = outcome(&run(&["scan", bundle]));
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        stderr
+            .lines()
+            .filter(|line| line.starts_with("note: "))
+            .collect::<Vec<_>>(),
+        [format!(
+            "note: pvc-contract: {}",
+            upstream_first_rules::storage::CONTRACT_CHECKS_OFF
+        )]
+    );
+    assert!(
+        stdout.contains("pod volume data mounts the standalone PersistentVolumeClaim kafka-data"),
+        "{stdout}"
     );
 }
 
@@ -994,14 +1022,14 @@ fn run_refuses_invalid_settings_like_kwctl() {
         "--request-path",
         &request.display().to_string(),
         "--settings-json",
-        "{}",
+        r#"{"defaultStorageClass": "standard"}"#,
         "--allow-context-aware",
         "pvc-contract",
     ]));
     assert_eq!((code, stdout.as_str()), (1, ""));
     assert_eq!(
         stderr,
-        "Error: Provided settings are not valid: \"allowedStorageClasses: must list at least one storage class\"\n"
+        "Error: Provided settings are not valid: \"defaultStorageClass: needs allowedStorageClasses\"\n"
     );
 }
 
