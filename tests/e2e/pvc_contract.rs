@@ -538,18 +538,40 @@ fn a_malformed_claim_is_rejected_clearly() {
 
 #[test]
 fn invalid_settings_reject_requests_naming_the_field() {
-    let response = create(&pvc(Some("standard"), json!("1Gi")), json!({}));
+    let response = create(
+        &pvc(Some("standard"), json!("1Gi")),
+        json!({"defaultStorageClass": "standard"}),
+    );
     assert!(!response.allowed);
     assert_eq!(
         response.message(),
-        Some("invalid settings: allowedStorageClasses: must list at least one storage class")
+        Some("invalid settings: defaultStorageClass: needs allowedStorageClasses")
+    );
+}
+
+/// Empty settings: the storage structure only. Any class goes, a claim without one is a
+/// warning, a standalone claim in a StatefulSet is still rejected.
+#[test]
+fn empty_settings_judge_the_storage_structure() {
+    let named = create(&pvc(Some("gold"), json!("10Ti")), json!({}));
+    assert!(named.allowed, "{:?}", named.message());
+    let unset = create(&pvc(None, json!("1Gi")), json!({}));
+    assert!(unset.allowed);
+    assert_eq!(
+        unset.warnings,
+        Some(vec![format!(
+            "PersistentVolumeClaim shop/data: {}",
+            upstream_first_rules::storage::NO_CLASS_NO_CONTRACT
+        )])
     );
 }
 
 #[rstest]
 #[case(contract(), true, None)]
 #[case(with(json!({"defaultStorageClass": "fast", "allowStaticBinding": true, "checkWorkloadClaims": true, "enforceOnUpdate": "always"})), true, None)]
-#[case(json!({"maxSize": "1Ti"}), false, Some("allowedStorageClasses: must list at least one storage class"))]
+#[case::empty(json!({}), true, None)]
+#[case::size_cap_alone(json!({"maxSize": "1Ti"}), true, None)]
+#[case::default_without_classes(json!({"defaultStorageClass": "standard"}), false, Some("defaultStorageClass: needs allowedStorageClasses"))]
 #[case(with(json!({"defaultStorageClass": "gold"})), false, Some("defaultStorageClass: \"gold\" is not one of allowedStorageClasses (standard, standard-rwo, fast)"))]
 #[case(with(json!({"maxSize": "1 TB"})), false, Some("maxSize: invalid quantity \"1 TB\": unknown suffix \" TB\"; expected no suffix, a binary SI suffix (Ki, Mi, Gi, Ti, Pi, Ei), a decimal SI suffix (n, u, m, k, M, G, T, P, E) or a decimal exponent (e3, E-6)"))]
 #[case(with(json!({"classes": {"gold": {"maxSize": "1Ti"}}})), false, Some("classes.gold: \"gold\" is not one of allowedStorageClasses (standard, standard-rwo, fast)"))]
