@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::MetadataError;
 use crate::capabilities::HOST_CAPABILITY_OPERATIONS;
+use crate::{MetadataError, annotations};
 
 /// The version of the waPC protocol between host and policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +66,20 @@ pub enum Operation {
     /// `*`: every operation.
     #[serde(rename = "*")]
     All,
+}
+
+impl Operation {
+    /// The operation as admission rules and requests spell it (`CREATE`, …, `*`).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "CREATE",
+            Self::Update => "UPDATE",
+            Self::Delete => "DELETE",
+            Self::Connect => "CONNECT",
+            Self::All => "*",
+        }
+    }
 }
 
 /// One admission rule (`admissionregistration.k8s.io/v1` RuleWithOperations, without `scope`,
@@ -176,6 +190,38 @@ impl Metadata {
             .get(key)
             .map(|value| value.trim())
             .filter(|value| !value.is_empty())
+    }
+
+    /// `io.kubewarden.policy.title`.
+    #[must_use]
+    pub fn title(&self) -> Option<&str> {
+        self.annotation(annotations::TITLE)
+    }
+
+    /// `io.kubewarden.policy.description`.
+    #[must_use]
+    pub fn description(&self) -> Option<&str> {
+        self.annotation(annotations::DESCRIPTION)
+    }
+
+    /// The policy's documentation: `io.kubewarden.policy.url`, else its source
+    /// (`io.kubewarden.policy.source`), the only link many policies give.
+    #[must_use]
+    pub fn url(&self) -> Option<&str> {
+        self.annotation(annotations::URL)
+            .or_else(|| self.annotation(annotations::SOURCE))
+    }
+
+    /// `io.kubewarden.policy.severity` of the violations (audit reports).
+    #[must_use]
+    pub fn severity(&self) -> Option<&str> {
+        self.annotation(annotations::SEVERITY)
+    }
+
+    /// `io.kubewarden.policy.category` (audit reports).
+    #[must_use]
+    pub fn category(&self) -> Option<&str> {
+        self.annotation(annotations::CATEGORY)
     }
 
     /// Sets an annotation.
@@ -322,6 +368,40 @@ annotations:
         assert_eq!(
             metadata.context_aware_resources,
             BTreeSet::from([ContextAwareResource::new("v1", "ConfigMap")])
+        );
+    }
+
+    #[test]
+    fn report_annotations_are_read_trimmed_and_blank_is_absent() {
+        let metadata = Metadata::from_yaml(
+            "annotations:\n  io.kubewarden.policy.title: ' example '\n  io.kubewarden.policy.description: ''\n  io.kubewarden.policy.severity: medium\n  io.kubewarden.policy.category: Upstream First\n  io.kubewarden.policy.source: https://example.com/src\n",
+        )
+        .expect("valid metadata");
+        assert_eq!(metadata.title(), Some("example"));
+        assert_eq!(metadata.description(), None);
+        assert_eq!(metadata.severity(), Some("medium"));
+        assert_eq!(metadata.category(), Some("Upstream First"));
+        assert_eq!(
+            metadata.url(),
+            Some("https://example.com/src"),
+            "the source stands in"
+        );
+        let mut with_url = metadata.clone();
+        with_url.set_annotation(annotations::URL, "https://example.com");
+        assert_eq!(with_url.url(), Some("https://example.com"));
+        assert_eq!(Metadata::default().title(), None, "no annotations at all");
+    }
+
+    #[rstest]
+    #[case(Operation::Create)]
+    #[case(Operation::Update)]
+    #[case(Operation::Delete)]
+    #[case(Operation::Connect)]
+    #[case(Operation::All)]
+    fn operations_are_spelled_as_serialised(#[case] operation: Operation) {
+        assert_eq!(
+            serde_json::to_value(operation).expect("serialisable"),
+            operation.as_str()
         );
     }
 

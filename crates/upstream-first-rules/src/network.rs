@@ -5,19 +5,21 @@
 //! Selection and `policyTypes` defaulting live in [`NetworkPolicyCoverage`]; this module only
 //! feeds it and words the answer.
 
+use std::cell::RefCell;
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
-use kubewarden_policy_sdk::host_capabilities::kubernetes::{
-    ListResourcesByNamespaceRequest, list_resources_by_namespace,
-};
+use kubewarden_policy_sdk::Error as SdkError;
+use kubewarden_policy_sdk::host_capabilities::kubernetes::ListResourcesByNamespaceRequest;
+use kubewarden_policy_sdk::wapc_guest;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::evaluation::Violation;
 use crate::podspec::{ObjectError, ObjectMeta, WorkloadKind, object_metadata};
 use crate::selector::{
-    Labels, NETWORK_POLICY_API_VERSION, NETWORK_POLICY_GROUP, NETWORK_POLICY_KIND,
-    NetworkPolicyCoverage, PolicyType, minimal_network_policy_yaml,
+    CompiledNetworkPolicies, Labels, NETWORK_POLICY_API_VERSION, NETWORK_POLICY_GROUP,
+    NETWORK_POLICY_KIND, NetworkPolicyCoverage, PolicyType, minimal_network_policy_yaml,
 };
 
 /// What the rule reads of a NetworkPolicy. `metadata` always comes whole (the host never
@@ -126,12 +128,65 @@ pub fn list_request(namespace: &str) -> ListResourcesByNamespaceRequest {
     }
 }
 
-/// The NetworkPolicies of `namespace`, through the host's `list_resources_by_namespace`.
-/// Only meaningful inside a policy module: elsewhere there is no host to answer.
-pub fn list_network_policies(namespace: &str) -> Result<Vec<Value>, String> {
-    list_resources_by_namespace::<RawNetworkPolicy>(&list_request(namespace))
-        .map(|list| list.items.into_iter().map(|policy| policy.0).collect())
-        .map_err(|e| e.to_string())
+/// The host operation that lists a namespace's resources.
+const LIST_OPERATION: &str = "list_resources_by_namespace";
+
+thread_local! {
+    /// The last answer of the host and its compiled policies. A policy instance evaluates many
+    /// requests (policy-server reuses instances, the scanner runs one per thread) and a
+    /// namespace's NetworkPolicies rarely change between two of them: parsing and compiling
+    /// N policies on every evaluation made a namespace with N workloads cost N². The answer is
+    /// compared byte for byte, so a changed answer is never mistaken for the kept one; one
+    /// answer is kept, so memory stays bounded.
+    static LAST_ANSWER: RefCell<Option<(Vec<u8>, Rc<CompiledNetworkPolicies>)>> =
+        const { RefCell::new(None) };
+}
+
+/// The NetworkPolicies of `namespace`, through the host's `list_resources_by_namespace`,
+/// compiled for evaluation (reused while the host's answer stays the same). Only meaningful
+/// inside a policy module: elsewhere there is no host to answer. Errors read as the SDK's.
+pub fn list_network_policies(namespace: &str) -> Result<Rc<CompiledNetworkPolicies>, String> {
+    let request = serde_json::to_vec(&list_request(namespace)).map_err(|e| {
+        SdkError::Serialization {
+            context: "list resources by namespace request".to_owned(),
+            source: e,
+        }
+        .to_string()
+    })?;
+    let answer = wapc_guest::host_call("kubewarden", "kubernetes", LIST_OPERATION, &request)
+        .map_err(|e| {
+            SdkError::HostCall {
+                operation: format!("kubernetes.{LIST_OPERATION}"),
+                source: e,
+            }
+            .to_string()
+        })?;
+    compiled_answer(answer)
+}
+
+/// The compiled policies of a host answer: the kept ones when the answer is the last one.
+fn compiled_answer(answer: Vec<u8>) -> Result<Rc<CompiledNetworkPolicies>, String> {
+    let kept = LAST_ANSWER.with_borrow(|last| {
+        last.as_ref()
+            .filter(|(bytes, _)| *bytes == answer)
+            .map(|(_, compiled)| Rc::clone(compiled))
+    });
+    if let Some(compiled) = kept {
+        return Ok(compiled);
+    }
+    let list: k8s_openapi::List<RawNetworkPolicy> =
+        serde_json::from_slice(&answer).map_err(|e| {
+            SdkError::Deserialization {
+                context: "list resources by namespace response".to_owned(),
+                source: e,
+            }
+            .to_string()
+        })?;
+    let compiled = Rc::new(CompiledNetworkPolicies::compile(
+        list.items.iter().map(|policy| &policy.0),
+    ));
+    LAST_ANSWER.set(Some((answer, Rc::clone(&compiled))));
+    Ok(compiled)
 }
 
 /// The message when the host cannot list the NetworkPolicies (capability refused, resource
@@ -301,6 +356,31 @@ mod tests {
             .expect("readable")
             .expect("pod-producing");
         assert_eq!(template.has_controller(), expected);
+    }
+
+    #[test]
+    fn a_repeated_host_answer_reuses_its_compiled_policies() {
+        let list = |name: &str| {
+            serde_json::to_vec(&json!({
+                "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicyList",
+                "metadata": {},
+                "items": [{"metadata": {"name": name, "namespace": "shop"},
+                           "spec": {"podSelector": {"matchLabels": {"app": "web"}}}}]
+            }))
+            .expect("serialisable")
+        };
+        let first = compiled_answer(list("web")).expect("an answer");
+        let again = compiled_answer(list("web")).expect("an answer");
+        assert!(Rc::ptr_eq(&first, &again));
+        let changed = compiled_answer(list("web-v2")).expect("an answer");
+        assert!(!Rc::ptr_eq(&first, &changed));
+        let coverage =
+            NetworkPolicyCoverage::evaluate_compiled("shop", &labels(&[("app", "web")]), &changed);
+        assert_eq!(coverage.selecting, ["web-v2"]);
+        assert_eq!(
+            compiled_answer(b"not json".to_vec()).unwrap_err(),
+            "error deserializing list resources by namespace response: expected ident at line 1 column 2"
+        );
     }
 
     #[test]

@@ -1019,46 +1019,98 @@ pub struct NetworkPolicyCoverage {
 /// Short name for [`NetworkPolicyCoverage`].
 pub type Coverage = NetworkPolicyCoverage;
 
+/// A NetworkPolicy read once for many evaluations: its namespace, name, and pod selector and
+/// effective types parsed (or why they could not be).
+#[derive(Debug, Clone, PartialEq)]
+struct CompiledNetworkPolicy {
+    namespace: String,
+    name: String,
+    selector_and_types: Result<(LabelSelector, BTreeSet<PolicyType>), NetworkPolicyError>,
+}
+
+/// NetworkPolicies parsed once, to evaluate many pods against: what a policy instance keeps
+/// of a host answer while the answer stays the same.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CompiledNetworkPolicies {
+    policies: Vec<CompiledNetworkPolicy>,
+}
+
+impl CompiledNetworkPolicies {
+    /// Only Kubernetes NetworkPolicies (`kind` and `apiVersion`, when present, must be
+    /// `NetworkPolicy` of `networking.k8s.io`) with a `metadata.namespace` are kept: a policy
+    /// without one is ignored, so a host field mask must keep it.
+    pub fn compile<'a, I>(policies: I) -> Self
+    where
+        I: IntoIterator<Item = &'a Value>,
+    {
+        let policies = policies
+            .into_iter()
+            .filter(|np| is_kubernetes_network_policy(np))
+            .filter_map(|np| {
+                let namespace = np.pointer("/metadata/namespace").and_then(Value::as_str)?;
+                let name = np
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or(UNNAMED_POLICY);
+                let selector_and_types = pod_selector(np)
+                    .and_then(|selector| Ok((selector, try_effective_policy_types(np)?)));
+                Some(CompiledNetworkPolicy {
+                    namespace: namespace.to_owned(),
+                    name: name.to_owned(),
+                    selector_and_types,
+                })
+            })
+            .collect();
+        Self { policies }
+    }
+}
+
 impl NetworkPolicyCoverage {
     /// Evaluates `policies` for a pod of `pod_namespace` with `pod_labels`.
     ///
-    /// Only Kubernetes NetworkPolicies (`kind` and `apiVersion`, when present, must be
-    /// `NetworkPolicy` of `networking.k8s.io`) whose `metadata.namespace` is the pod's
-    /// namespace count: a policy without `metadata.namespace` is ignored, so a host field
-    /// mask must keep it. A policy whose selector or types are malformed covers nothing and
-    /// is listed in `malformed`.
+    /// Only Kubernetes NetworkPolicies of the pod's namespace count (see
+    /// [`CompiledNetworkPolicies::compile`]). A policy whose selector or types are malformed
+    /// covers nothing and is listed in `malformed`.
     pub fn evaluate<'a, I>(pod_namespace: &str, pod_labels: &Labels, policies: I) -> Self
     where
         I: IntoIterator<Item = &'a Value>,
     {
+        Self::evaluate_compiled(
+            pod_namespace,
+            pod_labels,
+            &CompiledNetworkPolicies::compile(policies),
+        )
+    }
+
+    /// [`NetworkPolicyCoverage::evaluate`] on policies parsed already.
+    pub fn evaluate_compiled(
+        pod_namespace: &str,
+        pod_labels: &Labels,
+        policies: &CompiledNetworkPolicies,
+    ) -> Self {
         let mut coverage = Self::default();
-        for np in policies {
-            if !is_kubernetes_network_policy(np)
-                || np.pointer("/metadata/namespace").and_then(Value::as_str) != Some(pod_namespace)
-            {
-                continue;
-            }
-            let name = np
-                .pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .unwrap_or(UNNAMED_POLICY)
-                .to_owned();
-            let evaluated = pod_selector(np).and_then(|selector| {
-                let types = try_effective_policy_types(np)?;
-                let selects = selector
+        for np in policies
+            .policies
+            .iter()
+            .filter(|np| np.namespace == pod_namespace)
+        {
+            let evaluated = match &np.selector_and_types {
+                Ok((selector, types)) => selector
                     .matches(pod_labels)
-                    .map_err(NetworkPolicyError::PodSelector)?;
-                Ok((selects, types))
-            });
+                    .map(|selects| (selects, types))
+                    .map_err(NetworkPolicyError::PodSelector),
+                Err(error) => Err(error.clone()),
+            };
             match evaluated {
                 Ok((true, types)) => {
-                    coverage.selecting.push(name);
-                    coverage.covered.extend(types);
+                    coverage.selecting.push(np.name.clone());
+                    coverage.covered.extend(types.iter().copied());
                 }
                 Ok((false, _)) => {}
-                Err(error) => coverage
-                    .malformed
-                    .push(MalformedNetworkPolicy { name, error }),
+                Err(error) => coverage.malformed.push(MalformedNetworkPolicy {
+                    name: np.name.clone(),
+                    error,
+                }),
             }
         }
         coverage

@@ -2,8 +2,6 @@
 //! `wasm32-wasip1` by `cargo xtask build`, annotated with its `metadata.yml` and README (the
 //! `io.kubewarden.metadata` section `kwctl annotate` writes).
 
-use crate::metadata::PolicyMetadata;
-
 include!("builtin_names.rs");
 
 /// One built-in policy as embedded at compile time.
@@ -21,8 +19,8 @@ impl EmbeddedPolicy {
     /// The metadata in the module's `io.kubewarden.metadata` section (`None` when the module
     /// was not built, or carries none).
     #[must_use]
-    pub fn metadata(&self) -> Option<PolicyMetadata> {
-        PolicyMetadata::from_wasm(self.wasm?).ok().flatten()
+    pub fn metadata(&self) -> Option<policy_metadata::Metadata> {
+        policy_metadata::read_metadata(self.wasm?).ok().flatten()
     }
 }
 

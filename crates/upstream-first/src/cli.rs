@@ -1,6 +1,6 @@
 //! The command line: `scan`, `migrate`, `run` (kwctl-compatible) and `policies`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,7 +16,6 @@ use upstream_first_migrate::Target;
 use crate::builtin::{self, EMBEDDED_POLICIES};
 use crate::config::{self, Config, ModuleRef};
 use crate::documents::{Documents, STDIN_NAME};
-use crate::metadata::PolicyMetadata;
 use crate::migrate;
 use crate::output::{self, Format, RenderOptions};
 use crate::policies::{self, Cache, Selection};
@@ -719,7 +718,7 @@ fn run_command(args: &RunArgs) -> Result<u8, Failure> {
         .map_err(|e| Failure::usage(e.to_string()))?;
     let loaded = &loaded[&reference];
     let module: &PolicyModule = &loaded.module;
-    let metadata: PolicyMetadata = loaded.metadata.clone().unwrap_or_default();
+    let metadata = loaded.metadata.clone().unwrap_or_default();
 
     let settings = match (&args.settings_json, &args.settings_path) {
         (Some(json), _) => serde_json::from_str(json)
@@ -778,7 +777,7 @@ fn run_command(args: &RunArgs) -> Result<u8, Failure> {
                     .join(", ")
             );
         }
-        Vec::new()
+        BTreeSet::new()
     };
     let capabilities = metadata
         .host_capabilities

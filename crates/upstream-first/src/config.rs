@@ -21,8 +21,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use upstream_first_rules::selector::{LabelSelector, Selector};
 
+use crate::admission_rules::Rule;
 use crate::documents::Documents;
-use crate::metadata::Rule;
 
 /// The API group of Kubewarden's policy resources.
 pub const KUBEWARDEN_GROUP: &str = "policies.kubewarden.io";

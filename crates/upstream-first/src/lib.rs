@@ -3,7 +3,8 @@
 //!
 //! - [`documents`]: files, directories and stdin → Kubernetes objects with file and line;
 //! - [`kinds`]: group/version, resource (plural) names and scopes of kinds;
-//! - [`builtin`] and [`metadata`]: the embedded policies and their `metadata.yml`;
+//! - [`builtin`]: the embedded policies, annotated with their `metadata.yml`;
+//! - [`admission_rules`]: the requests a policy evaluates, matched as the API server does;
 //! - [`config`]: Kubewarden `ClusterAdmissionPolicy` / `AdmissionPolicy` /
 //!   `ClusterAdmissionPolicyGroup` resources, as deployed;
 //! - [`policies`]: loading (and caching) the policy modules a scan runs;
@@ -17,13 +18,13 @@
 
 #![deny(unsafe_code)]
 
+pub mod admission_rules;
 pub mod builtin;
 pub mod cli;
 pub mod config;
 pub mod documents;
 pub mod init;
 pub mod kinds;
-pub mod metadata;
 pub mod migrate;
 pub mod output;
 pub mod policies;

@@ -8,15 +8,16 @@ use std::sync::Mutex;
 use policy_host::{
     ContextAwareResource, EngineConfig, HostCapabilities, Limits, PolicyEngine, PolicyModule,
 };
+use policy_metadata::{Metadata, annotations};
 use serde_json::Value;
 use upstream_first_rules::selector::Selector;
 use upstream_first_rules::storage;
 
+use crate::admission_rules::Rule;
 use crate::builtin::{self, BUILTIN_POLICY_NAMES};
 use crate::config::{
     Config, Expression, MemberSpec, Mode, ModuleRef, PolicyResourceKind, PolicySpec,
 };
-use crate::metadata::{CATEGORY_ANNOTATION, PolicyMetadata, Rule, SEVERITY_ANNOTATION};
 
 /// Environment variable naming the directory of compiled modules.
 pub const CACHE_DIR_ENV: &str = "UPSTREAM_FIRST_CACHE_DIR";
@@ -92,10 +93,10 @@ pub struct LoadedModule {
     /// The module.
     pub module: PolicyModule,
     /// Its `io.kubewarden.metadata` section (built-in policies are embedded annotated).
-    pub metadata: Option<PolicyMetadata>,
+    pub metadata: Option<Metadata>,
 }
 
-fn read_module(reference: &ModuleRef) -> Result<(String, Vec<u8>, Option<PolicyMetadata>), String> {
+fn read_module(reference: &ModuleRef) -> Result<(String, Vec<u8>, Option<Metadata>), String> {
     match reference {
         ModuleRef::Builtin(name) => {
             let policy = builtin::find(name).ok_or_else(|| {
@@ -107,14 +108,14 @@ fn read_module(reference: &ModuleRef) -> Result<(String, Vec<u8>, Option<PolicyM
             let wasm = policy
                 .wasm
                 .ok_or_else(|| builtin::missing_message(policy))?;
-            let metadata = PolicyMetadata::from_wasm(wasm)
+            let metadata = policy_metadata::read_metadata(wasm)
                 .map_err(|e| format!("built-in policy {name}: {e}"))?;
             Ok((name.clone(), wasm.to_vec(), metadata))
         }
         ModuleRef::File(path) => {
             let bytes = std::fs::read(path)
                 .map_err(|e| format!("cannot read policy module {}: {e}", path.display()))?;
-            let metadata = PolicyMetadata::from_wasm(&bytes)
+            let metadata = policy_metadata::read_metadata(&bytes)
                 .map_err(|e| format!("policy module {}: {e}", path.display()))?;
             let name = path.file_stem().map_or_else(
                 || path.display().to_string(),
@@ -446,7 +447,7 @@ fn configured_policy(
         if loaded.metadata.is_some() {
             metadata_rules
                 .get_or_insert_with(Vec::new)
-                .extend(metadata.rules.iter().cloned());
+                .extend(metadata.rules.iter().map(Rule::from));
         }
         mutating |= metadata.mutating;
         if index == 0 {
@@ -464,7 +465,7 @@ fn configured_policy(
         let context_aware_resources = member
             .context_aware_resources
             .clone()
-            .unwrap_or_else(|| metadata.context_aware_resources.clone());
+            .unwrap_or_else(|| metadata.context_aware_resources.iter().cloned().collect());
         // Policy-server lets a policy call every capability unless told otherwise; reads of
         // Kubernetes resources are still limited to its contextAwareResources.
         let host_capabilities = metadata
@@ -489,10 +490,10 @@ fn configured_policy(
             host_capabilities,
         });
     }
-    if let Some(severity) = spec.annotations.get(SEVERITY_ANNOTATION) {
+    if let Some(severity) = spec.annotations.get(annotations::SEVERITY) {
         info.severity.clone_from(severity);
     }
-    if let Some(category) = spec.annotations.get(CATEGORY_ANNOTATION) {
+    if let Some(category) = spec.annotations.get(annotations::CATEGORY) {
         info.category = Some(category.clone());
     }
     let rules = spec.rules.clone().or(metadata_rules);

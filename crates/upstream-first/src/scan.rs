@@ -15,10 +15,10 @@ use policy_host::{AdmissionResponse, HostContext, ObjectStore, PolicyEvaluator, 
 use serde_json::Value;
 use upstream_first_rules::selector::Labels;
 
+use crate::admission_rules::RequestKind;
 use crate::config::Mode;
 use crate::documents::{Documents, SourceObject};
 use crate::kinds::{equivalent_group_versions, group_version, resource_name};
-use crate::metadata::RequestKind;
 use crate::policies::ScanPolicy;
 use crate::progress::Progress;
 use crate::report::{

@@ -47,7 +47,8 @@ impl Policy for RequireNetworkPolicy {
         }
         let policies = list_network_policies(namespace)
             .map_err(|e| list_error_message(&review.display(), namespace, &e))?;
-        let coverage = NetworkPolicyCoverage::evaluate(namespace, &template.pod_labels, &policies);
+        let coverage =
+            NetworkPolicyCoverage::evaluate_compiled(namespace, &template.pod_labels, &policies);
         Ok(Findings {
             violations: uncovered_pods(
                 &review.display(),

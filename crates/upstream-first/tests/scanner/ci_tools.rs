@@ -65,7 +65,15 @@ fn hook_repository(test: &str) -> PathBuf {
     git(&dir, &["add", "."]);
     git(
         &dir,
-        &["-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-qm", "hooks"],
+        &[
+            "-c",
+            "user.name=test",
+            "-c",
+            "user.email=test@example.com",
+            "commit",
+            "-qm",
+            "hooks",
+        ],
     );
     dir
 }
