@@ -35,9 +35,24 @@ fn main() {
     let mut generated = String::from("&[\n");
     for name in BUILTIN_POLICY_NAMES {
         let wasm = policies_dir.join(name).join("annotated-policy.wasm");
+        // Its code compiled ahead of time for the build machine, and the digest of the module
+        // it was compiled from (written together by `cargo xtask build`).
+        let code = policies_dir.join(name).join("annotated-policy.cwasm");
+        let digest = policies_dir
+            .join(name)
+            .join("annotated-policy.cwasm.sha256");
+        let precompiled = if code.is_file() && digest.is_file() {
+            format!(
+                "Some(Precompiled {{ code: include_bytes!({:?}), wasm_digest: include_str!({:?}) }})",
+                code.display().to_string(),
+                digest.display().to_string()
+            )
+        } else {
+            "None".to_owned()
+        };
         let _ = writeln!(
             generated,
-            "    EmbeddedPolicy {{ name: {name:?}, wasm: {}, wasm_path: {:?} }},",
+            "    EmbeddedPolicy {{ name: {name:?}, wasm: {}, precompiled: {precompiled}, wasm_path: {:?} }},",
             include_if_file(&wasm, "include_bytes", " as &[u8]"),
             wasm.display().to_string(),
         );

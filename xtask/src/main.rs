@@ -12,6 +12,8 @@ use std::process::Command;
 use std::{env, fs};
 
 use anyhow::{Context, Result, bail};
+use policy_host::{EngineConfig, PolicyEngine};
+use sha2::{Digest, Sha256};
 
 const WASM_TARGET: &str = "wasm32-wasip1";
 
@@ -27,6 +29,8 @@ const TEST_POLICIES: [&str; 1] = ["misbehaving-policy"];
 /// The file `cargo xtask build` writes in `target/policies/<policy>/`: the module with its
 /// `metadata.yml` and README in the `io.kubewarden.metadata` section (`kwctl annotate`'s output).
 const ANNOTATED_MODULE: &str = "annotated-policy.wasm";
+/// The extension of its code compiled ahead of time for this machine (`annotated-policy.cwasm`).
+const PRECOMPILED_EXTENSION: &str = "cwasm";
 
 fn main() -> Result<()> {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -142,6 +146,8 @@ fn build() -> Result<Vec<PathBuf>> {
         env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     let out_dir = target_dir.join("policies");
     fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    let engine = PolicyEngine::new(EngineConfig::default())
+        .context("starting the wasmtime engine that precompiles the policies")?;
     let mut built = Vec::new();
     for name in POLICIES.iter().chain(&TEST_POLICIES) {
         let artifact = target_dir
@@ -155,6 +161,8 @@ fn build() -> Result<Vec<PathBuf>> {
         if POLICIES.contains(name) {
             let annotated = annotate_policy(&root, name, &module, &out_dir)?;
             eprintln!("annotated {}", annotated.display());
+            let code = precompile(&engine, &annotated)?;
+            eprintln!("precompiled {}", code.display());
         }
         built.push(dest);
     }
@@ -266,6 +274,25 @@ fn annotate_policy(root: &Path, name: &str, wasm: &[u8], out_dir: &Path) -> Resu
     // The scanner embeds the annotated module.
     replace_if_changed(&dest, &annotated)?;
     Ok(dest)
+}
+
+/// Compiles an annotated module ahead of time for this machine, with the engine configuration
+/// the scanner uses: `annotated-policy.cwasm` next to it, and `annotated-policy.cwasm.sha256`,
+/// the digest of the module it was compiled from (the scanner loads the code only for that
+/// module, and compiles otherwise). The scanner built next embeds both.
+fn precompile(engine: &PolicyEngine, annotated: &Path) -> Result<PathBuf> {
+    let wasm = fs::read(annotated).with_context(|| format!("reading {}", annotated.display()))?;
+    let code = engine
+        .precompile(&wasm)
+        .with_context(|| format!("precompiling {}", annotated.display()))?;
+    let code_path = annotated.with_extension(PRECOMPILED_EXTENSION);
+    replace_if_changed(&code_path, &code)?;
+    let digest = format!("{:x}", Sha256::digest(&wasm));
+    replace_if_changed(
+        &code_path.with_extension(format!("{PRECOMPILED_EXTENSION}.sha256")),
+        digest.as_bytes(),
+    )?;
+    Ok(code_path)
 }
 
 fn ensure_wasm_target() -> Result<()> {

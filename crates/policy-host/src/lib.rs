@@ -63,7 +63,7 @@ pub use capabilities::{
 };
 pub use error::{HostError, Result};
 pub use evaluator::PolicyEvaluator;
-pub use module::{EngineConfig, Limits, PERF_MAP_ENV, PolicyEngine, PolicyModule};
+pub use module::{EngineConfig, Limits, PERF_MAP_ENV, PolicyEngine, PolicyModule, Precompiled};
 pub use request::{AdmissionRequest, RequestError, ValidateRequest};
 pub use response::{
     AdmissionResponse, AdmissionResponseStatus, SettingsValidationResponse, ValidationResponse,

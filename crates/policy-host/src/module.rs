@@ -122,6 +122,16 @@ impl PolicyEngine {
         &self.engine
     }
 
+    /// Compiles `wasm` ahead of time, for this engine's configuration and the host: the code
+    /// [`PolicyModule::from_bytes_precompiled`] loads without compiling.
+    pub fn precompile(&self, wasm: &[u8]) -> Result<Vec<u8>> {
+        self.engine
+            .precompile_module(wasm)
+            .map_err(|e| HostError::Engine {
+                message: format!("cannot precompile the module: {e:#}"),
+            })
+    }
+
     /// Epoch ticks that cover `deadline` (rounded up, plus the tick that may already be under
     /// way), so that a policy is never stopped before its deadline.
     fn ticks(&self, deadline: Duration) -> u64 {
@@ -229,7 +239,7 @@ impl PolicyModule {
             || path.display().to_string(),
             |s| s.to_string_lossy().into_owned(),
         );
-        Self::build(engine, name, Some(path.to_owned()), &bytes, limits)
+        Self::build(engine, name, Some(path.to_owned()), &bytes, None, limits)
     }
 
     /// Compiles a module from its bytes (binary wasm, or the text format).
@@ -239,7 +249,20 @@ impl PolicyModule {
         bytes: &[u8],
         limits: Limits,
     ) -> Result<Self> {
-        Self::build(engine, name.into(), None, bytes, limits)
+        Self::build(engine, name.into(), None, bytes, None, limits)
+    }
+
+    /// A module whose code was compiled ahead of time ([`PolicyEngine::precompile`]): loaded
+    /// without compiling when `precompiled` was made from these very bytes (its digest) by a
+    /// compatible engine, else compiled (or read from the cache) as [`Self::from_bytes`] does.
+    pub fn from_bytes_precompiled(
+        engine: &PolicyEngine,
+        name: impl Into<String>,
+        bytes: &[u8],
+        precompiled: Precompiled<'_>,
+        limits: Limits,
+    ) -> Result<Self> {
+        Self::build(engine, name.into(), None, bytes, Some(precompiled), limits)
     }
 
     fn build(
@@ -247,6 +270,7 @@ impl PolicyModule {
         name: String,
         path: Option<PathBuf>,
         bytes: &[u8],
+        precompiled: Option<Precompiled<'_>>,
         limits: Limits,
     ) -> Result<Self> {
         let digest = format!("{:x}", Sha256::digest(bytes));
@@ -256,9 +280,13 @@ impl PolicyModule {
                 message: format!("{e:#}"),
             })
         };
-        let module = match &engine.cache {
-            Some(cache) => cache.load_or_compile(&engine.engine, &digest, compile)?,
-            None => compile()?,
+        let loaded = precompiled
+            .filter(|precompiled| precompiled.wasm_digest == digest)
+            .and_then(|precompiled| precompiled.load(&engine.engine));
+        let module = match (loaded, &engine.cache) {
+            (Some(module), _) => module,
+            (None, Some(cache)) => cache.load_or_compile(&engine.engine, &digest, compile)?,
+            (None, None) => compile()?,
         };
         // The text format (accepted above, for tests) carries no custom sections.
         let metadata = if bytes.starts_with(b"\0asm") {
@@ -392,6 +420,27 @@ impl PolicyModule {
 
     pub(crate) fn deadlines(&self) -> EpochDeadlines {
         self.inner.deadlines
+    }
+}
+
+/// Code compiled ahead of time from a module, and the module it was compiled from.
+#[derive(Debug, Clone, Copy)]
+pub struct Precompiled<'a> {
+    /// wasmtime's serialised code ([`PolicyEngine::precompile`]).
+    pub code: &'a [u8],
+    /// The SHA-256 of the wasm it was compiled from, lower-case hex.
+    pub wasm_digest: &'a str,
+}
+
+impl Precompiled<'_> {
+    /// The module, when wasmtime accepts the code for `engine` (same version and settings).
+    #[allow(unsafe_code)] // loads compiled code: see the SAFETY note
+    fn load(&self, engine: &wasmtime::Engine) -> Option<wasmtime::Module> {
+        // SAFETY: the code was produced by `PolicyEngine::precompile` from the very wasm being
+        // loaded (the caller checked the digest) and shipped inside this program by its own
+        // build, the trust wasmtime's on-disk cache places in its files. wasmtime still checks
+        // the header, version and engine settings and refuses code that does not match.
+        unsafe { wasmtime::Module::deserialize(engine, self.code) }.ok()
     }
 }
 

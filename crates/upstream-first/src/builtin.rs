@@ -4,6 +4,8 @@
 
 include!("builtin_names.rs");
 
+use policy_host::Precompiled;
+
 /// One built-in policy as embedded at compile time.
 #[derive(Debug, Clone, Copy)]
 pub struct EmbeddedPolicy {
@@ -11,6 +13,9 @@ pub struct EmbeddedPolicy {
     pub name: &'static str,
     /// The annotated module, when it had been built before upstream-first was compiled.
     pub wasm: Option<&'static [u8]>,
+    /// Its code compiled ahead of time by `cargo xtask build` for the machine that built the
+    /// scanner: loaded instead of compiling when the engine accepts it.
+    pub precompiled: Option<Precompiled<'static>>,
     /// Where the module was looked for at compile time (for the "not built" message).
     pub wasm_path: &'static str,
 }
@@ -62,6 +67,34 @@ mod tests {
                 assert_eq!(metadata.title(), Some(policy.name));
                 assert!(!metadata.rules.is_empty(), "{} has rules", policy.name);
             }
+        }
+    }
+
+    /// The precompiled code is derived from the module the cluster runs: it names the digest
+    /// of exactly the embedded `.wasm`, and the engine loads it as that module.
+    #[test]
+    fn embedded_code_was_compiled_from_the_embedded_module() {
+        use sha2::{Digest, Sha256};
+        let engine = policy_host::PolicyEngine::shared().expect("an engine");
+        for policy in EMBEDDED_POLICIES {
+            let (Some(wasm), Some(precompiled)) = (policy.wasm, policy.precompiled) else {
+                continue;
+            };
+            assert_eq!(
+                precompiled.wasm_digest,
+                format!("{:x}", Sha256::digest(wasm)),
+                "{}: the precompiled code is of another module",
+                policy.name
+            );
+            let loaded = policy_host::PolicyModule::from_bytes_precompiled(
+                &engine,
+                policy.name,
+                wasm,
+                precompiled,
+                policy_host::Limits::default(),
+            )
+            .expect("loads");
+            assert_eq!(loaded.digest(), precompiled.wasm_digest);
         }
     }
 }

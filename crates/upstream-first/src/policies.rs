@@ -7,6 +7,7 @@ use std::sync::Mutex;
 
 use policy_host::{
     ContextAwareResource, EngineConfig, HostCapabilities, Limits, PolicyEngine, PolicyModule,
+    Precompiled,
 };
 use policy_metadata::{Metadata, annotations};
 use serde_json::Value;
@@ -96,7 +97,16 @@ pub struct LoadedModule {
     pub metadata: Option<Metadata>,
 }
 
-fn read_module(reference: &ModuleRef) -> Result<(String, Vec<u8>, Option<Metadata>), String> {
+/// A module read for compiling: its name, bytes, metadata and, for a built-in policy, its
+/// code compiled ahead of time.
+type ReadModule = (
+    String,
+    Vec<u8>,
+    Option<Metadata>,
+    Option<Precompiled<'static>>,
+);
+
+fn read_module(reference: &ModuleRef) -> Result<ReadModule, String> {
     match reference {
         ModuleRef::Builtin(name) => {
             let policy = builtin::find(name).ok_or_else(|| {
@@ -110,7 +120,7 @@ fn read_module(reference: &ModuleRef) -> Result<(String, Vec<u8>, Option<Metadat
                 .ok_or_else(|| builtin::missing_message(policy))?;
             let metadata = policy_metadata::read_metadata(wasm)
                 .map_err(|e| format!("built-in policy {name}: {e}"))?;
-            Ok((name.clone(), wasm.to_vec(), metadata))
+            Ok((name.clone(), wasm.to_vec(), metadata, policy.precompiled))
         }
         ModuleRef::File(path) => {
             let bytes = std::fs::read(path)
@@ -121,7 +131,7 @@ fn read_module(reference: &ModuleRef) -> Result<(String, Vec<u8>, Option<Metadat
                 || path.display().to_string(),
                 |s| s.to_string_lossy().into_owned(),
             );
-            Ok((name, bytes, metadata))
+            Ok((name, bytes, metadata, None))
         }
     }
 }
@@ -148,7 +158,7 @@ pub fn load_modules(
             Err(message) => errors.push(message),
         }
     }
-    modules.sort_by_key(|(_, (_, bytes, _))| std::cmp::Reverse(bytes.len()));
+    modules.sort_by_key(|(_, (_, bytes, _, _))| std::cmp::Reverse(bytes.len()));
     let loaded = Mutex::new(HashMap::new());
     let errors = Mutex::new(errors);
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -162,7 +172,9 @@ pub fn load_modules(
             scope.spawn(|| {
                 loop {
                     let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some((reference, (name, bytes, metadata))) = modules.get(index) else {
+                    let Some((reference, (name, bytes, metadata, precompiled))) =
+                        modules.get(index)
+                    else {
                         return;
                     };
                     let (bytes_in_flight, done) = &in_flight;
@@ -176,13 +188,24 @@ pub fn load_modules(
                     }
                     *compiling += bytes.len();
                     drop(compiling);
-                    let result =
-                        PolicyModule::from_bytes(engine, name.clone(), bytes, Limits::default())
-                            .map(|module| LoadedModule {
-                                module,
-                                metadata: metadata.clone(),
-                            })
-                            .map_err(|e| e.to_string());
+                    let module = match precompiled {
+                        Some(precompiled) => PolicyModule::from_bytes_precompiled(
+                            engine,
+                            name.clone(),
+                            bytes,
+                            *precompiled,
+                            Limits::default(),
+                        ),
+                        None => {
+                            PolicyModule::from_bytes(engine, name.clone(), bytes, Limits::default())
+                        }
+                    };
+                    let result = module
+                        .map(|module| LoadedModule {
+                            module,
+                            metadata: metadata.clone(),
+                        })
+                        .map_err(|e| e.to_string());
                     *lock(bytes_in_flight) -= bytes.len();
                     done.notify_all();
                     match result {
