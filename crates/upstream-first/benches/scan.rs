@@ -7,6 +7,7 @@
 //! wall time and peak RSS of `upstream-first migrate` on the same bundle. Run with
 //! `cargo xtask scan-bench` (or `cargo bench -p upstream-first --bench scan`).
 
+use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -27,6 +28,10 @@ const GOAL_WARM_LOAD: Duration = Duration::from_millis(50);
 const GOAL_PEAK_RSS_MIB: f64 = 200.0;
 /// Issue 18's goal for `migrate` of the same bundle.
 const GOAL_WARM_MIGRATE: Duration = Duration::from_secs(1);
+/// Issue 19's goal: 10x the objects costs at most this many times the time.
+const GOAL_SCALING_RATIO: f64 = 11.0;
+/// The sizes of the one-namespace NetworkPolicy table.
+const NETWORK_POLICY_COUNTS: [usize; 3] = [100, 1_000, 5_000];
 
 fn deployment(index: usize, namespace: &str) -> String {
     format!(
@@ -151,11 +156,11 @@ spec:
     )
 }
 
-/// Writes the bundle; returns its directory and the number of objects.
-fn generate(dir: &Path) -> usize {
+/// Writes a bundle of `files` files; returns the number of objects.
+fn generate(dir: &Path, files: usize) -> usize {
     let _ = std::fs::remove_dir_all(dir);
     let mut objects = 0;
-    for index in 0..FILES {
+    for index in 0..files {
         let namespace = format!("team-{:03}", index % NAMESPACES);
         let documents = match index % 10 {
             3 => {
@@ -196,24 +201,21 @@ struct Run {
     stats: Value,
 }
 
-/// Runs `upstream-first <subcommand> --stats --config <config> <bundle>` with `cache` as the
-/// module cache; its wall time and the `--stats` line. `scan` may exit 1 (the bundle has
-/// findings), `migrate` must exit 0.
-fn timed(binary: &Path, subcommand: &[&str], cache: &Path, config: &Path, bundle: &Path) -> Run {
+/// Runs `upstream-first <args> --stats` with `cache` as the module cache; its wall time and
+/// the `--stats` line. A scan may exit 1 (the bundle has findings), anything else must exit 0.
+fn timed(binary: &Path, cache: &Path, args: &[&OsStr]) -> Run {
     let started = Instant::now();
     let output = Command::new(binary)
         .env("UPSTREAM_FIRST_CACHE_DIR", cache)
-        .args(subcommand)
-        .args(["--stats", "--config"])
-        .arg(config)
-        .arg(bundle)
+        .args(args)
+        .arg("--stats")
         .output()
         .expect("the scanner runs");
     let wall = started.elapsed();
     let code = output.status.code().unwrap_or(-1);
     assert!(
-        code == 0 || (code == 1 && subcommand[0] == "scan"),
-        "{subcommand:?} failed ({code}): {}",
+        code == 0 || (code == 1 && args[0] == "scan"),
+        "{args:?} failed ({code}): {}",
         String::from_utf8_lossy(&output.stderr)
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -225,17 +227,114 @@ fn timed(binary: &Path, subcommand: &[&str], cache: &Path, config: &Path, bundle
     Run { wall, stats }
 }
 
+/// A scan of `bundle` with the policies of `config`.
 fn scan(binary: &Path, cache: &Path, config: &Path, bundle: &Path) -> Run {
-    timed(binary, &["scan", "--no-progress"], cache, config, bundle)
+    let args = ["scan", "--no-progress", "--config"].map(OsStr::new);
+    timed(
+        binary,
+        cache,
+        &[&args[..], &[config.as_os_str(), bundle.as_os_str()]].concat(),
+    )
 }
 
 /// `upstream-first migrate` of the bundle, its stdout discarded.
 fn migrate(binary: &Path, cache: &Path, config: &Path, bundle: &Path) -> Run {
-    timed(binary, &["migrate"], cache, config, bundle)
+    let args = ["migrate", "--config"].map(OsStr::new);
+    timed(
+        binary,
+        cache,
+        &[&args[..], &[config.as_os_str(), bundle.as_os_str()]].concat(),
+    )
+}
+
+/// The median of `runs` runs.
+fn median(runs: usize, run: impl Fn() -> Run) -> Run {
+    let mut all: Vec<Run> = (0..runs).map(|_| run()).collect();
+    all.sort_by_key(|run| run.wall);
+    all.swap_remove(runs / 2)
+}
+
+/// One namespace holding `count` Deployments, each with its own NetworkPolicy: what a
+/// multi-tenant namespace looks like to require-network-policy.
+fn one_namespace(dir: &Path, count: usize) -> PathBuf {
+    let _ = std::fs::create_dir_all(dir);
+    let path = dir.join(format!("one-namespace-{count}.yaml"));
+    let documents: Vec<String> = (0..count)
+        .flat_map(|index| {
+            let name = format!("app-{index}");
+            [
+                deployment(index, "tenants").replace(&format!("svc-{index}"), &name),
+                network_policy(&name, "tenants"),
+            ]
+        })
+        .collect();
+    std::fs::write(&path, documents.join("---\n")).expect("bundle file");
+    path
+}
+
+/// require-network-policy alone on `bundle`.
+fn network_scan(binary: &Path, cache: &Path, bundle: &Path) -> Run {
+    let args = [
+        "scan",
+        "--no-progress",
+        "--policy",
+        "require-network-policy",
+    ]
+    .map(OsStr::new);
+    timed(binary, cache, &[&args[..], &[bundle.as_os_str()]].concat())
 }
 
 fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1e3
+}
+
+/// The scaling table: 10x the bundle, and one namespace with more and more NetworkPolicies.
+fn scaling(
+    report: &mut String,
+    binary: &Path,
+    cache: &Path,
+    config: &Path,
+    root: &Path,
+    base: &Run,
+) {
+    let large = root.join("bundle-10x");
+    let objects = generate(&large, FILES * 10);
+    let ten = median(3, || scan(binary, cache, config, &large));
+    let rss = |run: &Run| run.stats["peakRssKiB"].as_f64().unwrap_or_default() / 1024.0;
+    let _ = writeln!(
+        report,
+        "\nscaling (warm, median of 3):\n\n| bundle | wall time | peak RSS |\n| --- | ---: | ---: |\n| {} objects | {:.0} ms | {:.0} MiB |\n| {objects} objects | {:.0} ms | {:.0} MiB |",
+        base.stats["objects"],
+        ms(base.wall),
+        rss(base),
+        ms(ten.wall),
+        rss(&ten),
+    );
+    let ratio = ten.wall.as_secs_f64() / base.wall.as_secs_f64();
+    let _ = writeln!(
+        report,
+        "\n10x the objects costs {ratio:.1}x the time (goal <= 11x): {}",
+        if ratio <= GOAL_SCALING_RATIO {
+            "met"
+        } else {
+            "MISSED"
+        }
+    );
+    let _ = writeln!(
+        report,
+        "\n| one namespace, require-network-policy | wall time | median evaluation | peak RSS |\n| --- | ---: | ---: | ---: |"
+    );
+    for count in NETWORK_POLICY_COUNTS {
+        let bundle = one_namespace(&root.join("one-namespace"), count);
+        let run = median(3, || network_scan(binary, cache, &bundle));
+        let _ = writeln!(
+            report,
+            "| {count} Deployments + {count} NetworkPolicies | {:.0} ms | {:.0} µs | {:.0} MiB |",
+            ms(run.wall),
+            run.stats["evaluationMedianUs"].as_f64().unwrap_or_default(),
+            rss(&run),
+        );
+    }
 }
 
 fn row(label: &str, run: &Run) -> String {
@@ -267,7 +366,7 @@ fn main() {
     let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scan-bench");
     let bundle = root.join("bundle");
     let cache = root.join("cache");
-    let objects = generate(&bundle);
+    let objects = generate(&bundle, FILES);
 
     let _ = std::fs::remove_dir_all(&cache);
     let cold = scan(&binary, &cache, &config, &bundle);
@@ -275,10 +374,12 @@ fn main() {
         .map(|_| scan(&binary, &cache, &config, &bundle))
         .collect();
     warm.sort_by_key(|run| run.wall);
-    let median = &warm[WARM_RUNS / 2];
+    let warm_median = &warm[WARM_RUNS / 2];
 
-    let evaluations = median.stats["evaluations"].as_u64().unwrap_or_default();
-    let threads = median.stats["threads"].as_u64().unwrap_or_default();
+    let evaluations = warm_median.stats["evaluations"]
+        .as_u64()
+        .unwrap_or_default();
+    let threads = warm_median.stats["threads"].as_u64().unwrap_or_default();
     let mut report = String::new();
     let _ = writeln!(
         report,
@@ -292,26 +393,26 @@ fn main() {
     let _ = writeln!(
         report,
         "{}",
-        row(&format!("warm (median of {WARM_RUNS})"), median)
+        row(&format!("warm (median of {WARM_RUNS})"), warm_median)
     );
-    let load =
-        Duration::from_secs_f64(median.stats["loadPoliciesMs"].as_f64().unwrap_or_default() / 1e3);
-    let rss = median.stats["peakRssKiB"].as_f64().unwrap_or_default() / 1024.0;
+    let load = Duration::from_secs_f64(
+        warm_median.stats["loadPoliciesMs"]
+            .as_f64()
+            .unwrap_or_default()
+            / 1e3,
+    );
+    let rss = warm_median.stats["peakRssKiB"].as_f64().unwrap_or_default() / 1024.0;
     let goal = |met: bool| if met { "met" } else { "MISSED" };
     let _ = writeln!(
         report,
         "\ngoals: warm scan <= {} ms: {}; warm policy load <= {} ms: {}; peak RSS <= {GOAL_PEAK_RSS_MIB} MiB: {}",
         GOAL_WARM_SCAN.as_millis(),
-        goal(median.wall <= GOAL_WARM_SCAN),
+        goal(warm_median.wall <= GOAL_WARM_SCAN),
         GOAL_WARM_LOAD.as_millis(),
         goal(load <= GOAL_WARM_LOAD),
         goal(rss <= GOAL_PEAK_RSS_MIB),
     );
-    let mut migrations: Vec<Run> = (0..WARM_RUNS)
-        .map(|_| migrate(&binary, &cache, &config, &bundle))
-        .collect();
-    migrations.sort_by_key(|run| run.wall);
-    let migration = &migrations[WARM_RUNS / 2];
+    let migration = &median(WARM_RUNS, || migrate(&binary, &cache, &config, &bundle));
     let _ = writeln!(
         report,
         "\nmigrate (warm, median of {WARM_RUNS}): {} workloads replaced, {} not, {:.0} ms wall, peak RSS {:.0} MiB; goal <= {} ms: {}",
@@ -322,6 +423,7 @@ fn main() {
         GOAL_WARM_MIGRATE.as_millis(),
         goal(migration.wall <= GOAL_WARM_MIGRATE),
     );
+    scaling(&mut report, &binary, &cache, &config, &root, warm_median);
     // Other work on the machine slows every wall time down: say how busy it was.
     if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
         let _ = writeln!(
