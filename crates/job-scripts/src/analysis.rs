@@ -14,6 +14,7 @@ use crate::shell::{Depth, ScriptError, ShellState, SimpleCmd, Sink, Stdin, Vars,
 use crate::sql;
 use crate::text::{Field, basename, join_fields, normalize_path, shorten};
 use crate::tools;
+use crate::xargs;
 
 /// Client name of findings about shell scripts themselves when the shell's own name is not
 /// known (`su -c`, a script file without a shebang); otherwise findings name it (`bash`).
@@ -186,6 +187,10 @@ impl Analyzer<'_> {
             self.su(argv, &ctx);
             return;
         }
+        if program == "xargs" {
+            self.xargs(argv, stdin, &ctx);
+            return;
+        }
         if let Some(tool) = tools::match_command(argv, &self.options.allowed_tools) {
             self.analysis.allowed_tools.push(RecognisedTool {
                 tool,
@@ -343,6 +348,26 @@ impl Analyzer<'_> {
                 }
                 _ => i += 1,
             }
+        }
+    }
+
+    /// `xargs … command`: the command lines it runs, with the items of its input when the
+    /// input is known.
+    fn xargs(&mut self, argv: &[Field], stdin: &Stdin, ctx: &Ctx) {
+        let input = match stdin {
+            Stdin::Text { text, .. } if !text.has_unknown() => Some(text.as_str().to_owned()),
+            Stdin::File { path, .. } => match self.read(path) {
+                Resolution::Resolved(text) => Some(text),
+                Resolution::Opaque | Resolution::NotFound => None,
+            },
+            Stdin::Text { .. } | Stdin::Unknown { .. } | Stdin::None => None,
+        };
+        let (lines, truncated) = xargs::command_lines(&argv[1..], input.as_deref());
+        if truncated {
+            self.analysis.truncated = true;
+        }
+        for line in lines {
+            self.exec(&line, &Stdin::None, ctx);
         }
     }
 

@@ -9,10 +9,12 @@
 //!
 //! What is read:
 //! - shell scripts (`sh -c`, `bash -c`, script files run directly, `bash file`, sourced
-//!   scripts, `eval`), parsed with a real bash parser (`brush-parser`): sequences, `&&`/`||`,
+//!   scripts, `eval`), read by the crate's own shell reader (`syntax`): sequences, `&&`/`||`,
 //!   pipes, heredocs (`<<`, `<<-`, quoted delimiters), here-strings, quoting, `$VAR`/`${VAR}`
-//!   expansion from the container's literal env and the script's own assignments, `if`/`for`/
-//!   `while`/`case` bodies, functions, command substitutions;
+//!   expansion from the container's literal env and the script's own assignments and arrays,
+//!   field splitting that keeps known words known (a command line kept in a variable or an
+//!   array runs), `if`/`for`/`while`/`case` bodies, functions, command and process
+//!   substitutions, and what `xargs` runs;
 //! - database clients and every way SQL reaches them (`psql`, `mysql`/`mariadb`,
 //!   `clickhouse-client`, `sqlcmd`, `cqlsh`, `cockroach sql`: inline flags, files, stdin from
 //!   `< file`, heredocs and pipes from `echo`/`printf`/`cat`/`envsubst`), classified with
@@ -41,11 +43,11 @@
 //!
 //! # Design notes
 //!
-//! - Shell parser: `brush-parser` (MIT, maintained, POSIX sh *and* bash: arrays, `[[ ]]`,
-//!   `${!var}`, `<<-`, here-strings, which real Job scripts use). `conch-parser` is POSIX-only
-//!   and unmaintained (it rejects the bank-of-anthos script), `yash-syntax` is GPL-3.0 and
-//!   POSIX-only. It costs about 190 KB of wasm (release, `opt-level = "s"`, LTO, stripped).
-//!   Inputs that would make it recurse deeply or hit its `unwrap`s are refused before parsing.
+//! - Shell reader: hand-written (`syntax`), as ShellCheck's and mvdan/sh's are: total (a
+//!   tree or an error with line and column for any text), linear in time and memory, nesting
+//!   bounded by `syntax::MAX_DEPTH`. brush-parser, which it replaces, backtracked
+//!   exponentially, panicked and looped on inputs a Job can carry; yash-syntax is GPL-3.0 and
+//!   conch-parser unmaintained.
 //! - SQL parser: `sqlparser` without default features (`recursive-protection` pulls `stacker`,
 //!   which cannot grow a wasm stack; the parser's own recursion limit, set to 32, still
 //!   applies). It costs about 1.67 MB of wasm; the five dialects share one parser, a single
@@ -61,12 +63,13 @@ pub mod fuzzing;
 mod http;
 mod model;
 mod mongo;
-mod parser_guards;
 pub mod rule;
 mod shell;
 mod sql;
+mod syntax;
 mod text;
 mod tools;
+mod xargs;
 
 pub use analysis::{
     OPAQUE_FILE, OPAQUE_PARSE, OPAQUE_PIPE, OPAQUE_SCRIPT, OPAQUE_TOO_LARGE, OPAQUE_VARIABLE,

@@ -589,4 +589,138 @@ mod tests {
             [format!("Job shop/seed: container seed: {TRUNCATED}")]
         );
     }
+
+    /// The value of the secret-looking variable of [`indirect_clients_are_found`]'s Jobs.
+    const SECRET: &str = "s3cr3t-db-pass";
+
+    /// A client the shell runs indirectly is found as if it were run directly: through a
+    /// variable whose value is only partly known, an array, `eval`, `xargs`, a function called
+    /// later, nested shells and wrappers, and variables assigned every way a script assigns
+    /// them. The secret's value never reaches a message.
+    #[rstest]
+    #[case::variable_partly_unknown(
+        "DB=\"mysql -h db -u app --password=$DB_PASSWORD\"\n$DB -e \"UPDATE users SET admin = 1\"",
+        "mysql runs UPDATE (-e): \"UPDATE users SET admin = 1\""
+    )]
+    #[case::array(
+        "cmd=(psql -h db)\n\"${cmd[@]}\" -c \"DELETE FROM sessions\"",
+        "psql runs DELETE (-c): \"DELETE FROM sessions\""
+    )]
+    #[case::array_built_in_steps(
+        "args=(-h db)\nargs+=(-c \"DELETE FROM t\")\npsql \"${args[@]}\"",
+        "psql runs DELETE (-c): \"DELETE FROM t\""
+    )]
+    #[case::array_element(
+        "q[0]='DELETE FROM t'; psql -c \"${q[0]}\"",
+        "psql runs DELETE (-c): \"DELETE FROM t\""
+    )]
+    #[case::eval(
+        "eval \"psql -c 'DROP TABLE t'\"",
+        "psql runs DROP TABLE (-c): \"DROP TABLE t\""
+    )]
+    #[case::xargs_replacing(
+        "cat /ids | xargs -I{} psql -c \"DELETE FROM t WHERE id = {}\"",
+        "psql runs DELETE (-c): \"DELETE FROM t WHERE id = {}\""
+    )]
+    #[case::xargs_appending(
+        "echo 'DELETE FROM t' | xargs -0 psql -c",
+        "psql runs DELETE (-c): \"DELETE FROM t\""
+    )]
+    #[case::function_called_later(
+        "run() { psql -c \"$1\"; }\necho start\nrun 'TRUNCATE audit'",
+        "psql runs TRUNCATE (-c): \"TRUNCATE audit\""
+    )]
+    #[case::nested_shells(
+        "sh -c \"bash -c 'psql -c \\\"DELETE FROM t\\\"'\"",
+        "psql runs DELETE (-c): \"DELETE FROM t\""
+    )]
+    #[case::su_c(
+        "su postgres -c \"psql -c 'DELETE FROM t'\"",
+        "psql runs DELETE (-c): \"DELETE FROM t\""
+    )]
+    #[case::env(
+        "env PGHOST=db psql -c 'DELETE FROM t'",
+        "psql runs DELETE (-c): \"DELETE FROM t\""
+    )]
+    #[case::exec(
+        "exec psql -c 'DELETE FROM t'",
+        "psql runs DELETE (-c): \"DELETE FROM t\""
+    )]
+    #[case::timeout(
+        "timeout -s KILL 30 psql -c 'DELETE FROM t'",
+        "psql runs DELETE (-c): \"DELETE FROM t\""
+    )]
+    #[case::nice(
+        "nice -n 5 psql -c 'DELETE FROM t'",
+        "psql runs DELETE (-c): \"DELETE FROM t\""
+    )]
+    #[case::sudo(
+        "sudo -u postgres psql -c 'DELETE FROM t'",
+        "psql runs DELETE (-c): \"DELETE FROM t\""
+    )]
+    #[case::command(
+        "command psql -c 'DELETE FROM t'",
+        "psql runs DELETE (-c): \"DELETE FROM t\""
+    )]
+    #[case::assign_default(
+        ": ${Q:=\"DELETE FROM t\"}\npsql -c \"$Q\"",
+        "psql runs DELETE (-c): \"DELETE FROM t\""
+    )]
+    #[case::local(
+        "f() {\n  local q=\"DELETE FROM t\"\n  psql -c \"$q\"\n}\nf",
+        "psql runs DELETE (-c): \"DELETE FROM t\""
+    )]
+    #[case::readonly(
+        "readonly Q='DELETE FROM t'\npsql -c \"$Q\"",
+        "psql runs DELETE (-c): \"DELETE FROM t\""
+    )]
+    #[case::export_to_a_child_shell(
+        "export Q=\"DELETE FROM t\"\nsh -c 'psql -c \"$Q\"'",
+        "psql runs DELETE (-c): \"DELETE FROM t\""
+    )]
+    fn indirect_clients_are_found(#[case] script: &str, #[case] finding: &str) {
+        let object = job(
+            json!({}),
+            json!({"containers": [{"name": "seed", "image": "postgres:16", "command": ["sh", "-c", script],
+                                   "env": [{"name": "DB_PASSWORD", "value": SECRET}]}]}),
+        );
+        let findings = run("Job", &object, &RuleSettings::default(), &Store::default());
+        assert_eq!(
+            messages(&findings),
+            [format!(
+                "Job shop/seed: container seed: {finding}; {WRITE_FIX}"
+            )]
+        );
+        let texts = findings.violations.iter().map(|v| &v.message);
+        for text in texts.chain(&findings.warnings) {
+            assert!(!text.contains(SECRET), "{text}");
+        }
+    }
+
+    /// A command line kept in a variable of a sourced ConfigMap script runs where the main
+    /// script expands it.
+    #[test]
+    fn client_in_a_variable_of_a_sourced_config_map_script_is_found() {
+        let store = store(&[(
+            "seed-scripts",
+            json!({"init.sh": "PSQL=\"psql -h db -U app --set=pw=$DB_PASSWORD\"\n"}),
+        )]);
+        let object = job(
+            json!({}),
+            json!({
+                "containers": [{"name": "seed", "image": "postgres:16",
+                                "command": ["bash", "-c", ". /scripts/init.sh && $PSQL -c 'DELETE FROM t'"],
+                                "env": [{"name": "DB_PASSWORD", "value": SECRET}],
+                                "volumeMounts": [{"name": "scripts", "mountPath": "/scripts"}]}],
+                "volumes": [{"name": "scripts", "configMap": {"name": "seed-scripts"}}]
+            }),
+        );
+        let findings = run("Job", &object, &RuleSettings::default(), &store);
+        assert_eq!(
+            messages(&findings),
+            [format!(
+                "Job shop/seed: container seed: psql runs DELETE (-c): \"DELETE FROM t\"; {WRITE_FIX}"
+            )]
+        );
+    }
 }

@@ -171,6 +171,19 @@ impl Field {
         }
     }
 
+    /// The text in order, as `(text, unknown)` runs.
+    pub(crate) fn segments(&self) -> impl Iterator<Item = (&str, bool)> {
+        let mut runs = Vec::with_capacity(2 * self.unknown.len() + 1);
+        let mut last = 0;
+        for &(start, end) in &self.unknown {
+            runs.push((self.text.get(last..start).unwrap_or(""), false));
+            runs.push((self.text.get(start..end).unwrap_or(""), true));
+            last = end;
+        }
+        runs.push((self.text.get(last..).unwrap_or(""), false));
+        runs.into_iter().filter(|(text, _)| !text.is_empty())
+    }
+
     /// Whether part of the value is unknown.
     pub(crate) fn has_unknown(&self) -> bool {
         !self.unknown.is_empty()
