@@ -13,6 +13,7 @@ const ENSURE_TENANT_SCRIPT: &str =
 
 const WARMUP: usize = 200;
 const ITERATIONS: usize = 5_000;
+const NP_COUNT: usize = 1_000;
 
 fn typical_statefulset() -> Value {
     json!({
@@ -158,7 +159,7 @@ fn main() {
         .unwrap_or(0);
     let (deployment, policies) = web_deployment_with_network_policies();
     let context = HostContext::new()
-        .with_object_store(ObjectStore::from_objects(policies).expect("valid objects"))
+        .with_object_store(ObjectStore::from_objects(policies.clone()).expect("valid objects"))
         .with_context_aware_resources([ContextAwareResource::new(
             "networking.k8s.io/v1",
             "NetworkPolicy",
@@ -175,6 +176,35 @@ fn main() {
     println!(
         "{name}: {size} bytes ({} KiB); validate Deployment with 3 NetworkPolicies in the store: median {median:?}, p99 {p99:?} ({ITERATIONS} runs)",
         size / 1024
+    );
+    // A multi-tenant namespace: 1,000 NetworkPolicies, one per application (issue 19's goal
+    // for one validate through the host: <= 1 ms).
+    let many: Vec<Value> = (0..NP_COUNT)
+        .map(|i| {
+            json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                   "metadata": {"name": format!("app-{i}"), "namespace": "shop"},
+                   "spec": {"podSelector": {"matchLabels": {"app.kubernetes.io/name": format!("app-{i}")}},
+                            "policyTypes": ["Ingress"]}})
+        })
+        .chain(policies.iter().cloned())
+        .collect();
+    let context = HostContext::new()
+        .with_object_store(ObjectStore::from_objects(many).expect("valid objects"))
+        .with_context_aware_resources([ContextAwareResource::new(
+            "networking.k8s.io/v1",
+            "NetworkPolicy",
+        )])
+        .with_host_capabilities(
+            HostCapabilities::new(["kubernetes/list_resources_by_namespace"]).expect("pattern"),
+        );
+    let mut policy = Policy::with_context(name, context);
+    let (median, p99) = measure(
+        &mut policy,
+        &admission_request("CREATE", &deployment, None),
+        &json!({}),
+    );
+    println!(
+        "{name}: validate Deployment with 1,003 NetworkPolicies in the store: median {median:?}, p99 {p99:?} ({ITERATIONS} runs)"
     );
 
     let name = "pvc-contract";

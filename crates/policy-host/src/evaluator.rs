@@ -33,7 +33,31 @@ use crate::response::{AdmissionResponse, SettingsValidationResponse, ValidationR
 #[derive(Debug, Default)]
 struct Session {
     context: HostContext,
-    exchanges: Vec<HostCallExchange>,
+    exchanges: Vec<RecordedCall>,
+}
+
+/// A host call as it happened, its bytes kept as they are: turned into a
+/// [`HostCallExchange`] (whose payloads are JSON) only when asked for. Parsing every answer
+/// as it went by cost more than the evaluation itself for a namespace's long lists.
+#[derive(Debug, Clone)]
+struct RecordedCall {
+    binding: String,
+    namespace: String,
+    operation: String,
+    payload: Vec<u8>,
+    answer: Result<Vec<u8>, String>,
+}
+
+impl RecordedCall {
+    fn exchange(&self) -> HostCallExchange {
+        HostCallExchange::new(
+            &self.binding,
+            &self.namespace,
+            &self.operation,
+            &self.payload,
+            &self.answer,
+        )
+    }
 }
 
 fn lock(session: &Mutex<Session>) -> MutexGuard<'_, Session> {
@@ -104,12 +128,19 @@ impl PolicyEvaluator {
     /// calls are not recorded).
     #[must_use]
     pub fn exchanges(&self) -> Vec<HostCallExchange> {
-        lock(&self.session).exchanges.clone()
+        lock(&self.session)
+            .exchanges
+            .iter()
+            .map(RecordedCall::exchange)
+            .collect()
     }
 
     /// Takes the host-capability exchanges of the last guest call.
     pub fn take_exchanges(&mut self) -> Vec<HostCallExchange> {
         std::mem::take(&mut lock(&self.session).exchanges)
+            .iter()
+            .map(RecordedCall::exchange)
+            .collect()
     }
 
     /// Drops the current instance; the next call creates a new one.
@@ -258,8 +289,13 @@ fn host_callback(
         let mut session = lock(&session);
         let answer = dispatch(&session.context, binding, namespace, operation, payload);
         if namespace != "tracing" {
-            let exchange = HostCallExchange::new(binding, namespace, operation, payload, &answer);
-            session.exchanges.push(exchange);
+            session.exchanges.push(RecordedCall {
+                binding: binding.to_owned(),
+                namespace: namespace.to_owned(),
+                operation: operation.to_owned(),
+                payload: payload.to_vec(),
+                answer: answer.clone(),
+            });
         }
         answer.map_err(Into::into)
     }

@@ -1025,7 +1025,8 @@ pub type Coverage = NetworkPolicyCoverage;
 struct CompiledNetworkPolicy {
     namespace: String,
     name: String,
-    selector_and_types: Result<(LabelSelector, BTreeSet<PolicyType>), NetworkPolicyError>,
+    /// The pod selector validated and converted once (the costly part of matching).
+    selector_and_types: Result<(Selector, BTreeSet<PolicyType>), NetworkPolicyError>,
 }
 
 /// NetworkPolicies parsed once, to evaluate many pods against: what a policy instance keeps
@@ -1052,8 +1053,15 @@ impl CompiledNetworkPolicies {
                     .pointer("/metadata/name")
                     .and_then(Value::as_str)
                     .unwrap_or(UNNAMED_POLICY);
-                let selector_and_types = pod_selector(np)
-                    .and_then(|selector| Ok((selector, try_effective_policy_types(np)?)));
+                // In the order a single evaluation reports them: the selector's shape, the
+                // types, then the selector's values.
+                let selector_and_types = pod_selector(np).and_then(|selector| {
+                    let types = try_effective_policy_types(np)?;
+                    let selector = selector
+                        .to_selector()
+                        .map_err(NetworkPolicyError::PodSelector)?;
+                    Ok((selector, types))
+                });
                 Some(CompiledNetworkPolicy {
                     namespace: namespace.to_owned(),
                     name: name.to_owned(),
@@ -1094,22 +1102,16 @@ impl NetworkPolicyCoverage {
             .iter()
             .filter(|np| np.namespace == pod_namespace)
         {
-            let evaluated = match &np.selector_and_types {
-                Ok((selector, types)) => selector
-                    .matches(pod_labels)
-                    .map(|selects| (selects, types))
-                    .map_err(NetworkPolicyError::PodSelector),
-                Err(error) => Err(error.clone()),
-            };
-            match evaluated {
-                Ok((true, types)) => {
-                    coverage.selecting.push(np.name.clone());
-                    coverage.covered.extend(types.iter().copied());
+            match &np.selector_and_types {
+                Ok((selector, types)) => {
+                    if selector.matches(pod_labels) {
+                        coverage.selecting.push(np.name.clone());
+                        coverage.covered.extend(types.iter().copied());
+                    }
                 }
-                Ok((false, _)) => {}
                 Err(error) => coverage.malformed.push(MalformedNetworkPolicy {
                     name: np.name.clone(),
-                    error,
+                    error: error.clone(),
                 }),
             }
         }
