@@ -48,7 +48,9 @@ fn fill(unit: &str) -> String {
 
 /// Prints the median throughput of reading `text`; answers the slowest read.
 fn measure(name: &str, text: &str, iterations: usize) -> Duration {
-    let only = std::env::args().skip(1).find(|a| a.parse::<usize>().is_err() && a != "--bench");
+    let only = std::env::args()
+        .skip(1)
+        .find(|a| a.parse::<usize>().is_err() && a != "--bench");
     if only.is_some_and(|only| !name.contains(&only)) {
         return Duration::ZERO;
     }

@@ -68,8 +68,9 @@ pub fn shell_reads(text: &str) -> bool {
 }
 
 /// The simple commands the shell reader finds in `text`, outside substitutions, in the order
-/// they are written: each as its words after quote removal, `None` for a word holding an
-/// expansion or an assignment (`export A=1`); `None` when the text does not read. The
+/// they are written: each as its words after quote removal (an assignment given to a
+/// declaration builtin as its text), `None` for a word holding an expansion; `None` when the
+/// text does not read. The
 /// `shell_differential` fuzz target compares them with brush-parser's.
 pub fn shell_simple_commands(text: &str) -> Option<Vec<Vec<Option<String>>>> {
     let script = crate::syntax::parse(text).ok()?;
@@ -84,12 +85,30 @@ pub fn shell_simple_commands(text: &str) -> Option<Vec<Vec<Option<String>>>> {
                     .iter()
                     .map(|argument| match argument {
                         crate::syntax::Argument::Word(word) => word.unquoted(&script.source),
-                        crate::syntax::Argument::Assignment(_) => None,
+                        crate::syntax::Argument::Assignment(assignment) => {
+                            assignment_text(assignment, &script.source)
+                        }
                     })
                     .collect()
             })
             .collect(),
     )
+}
+
+/// `NAME=value` after quote removal; `None` for arrays, subscripts and expansions.
+fn assignment_text(assignment: &crate::syntax::Assignment, source: &str) -> Option<String> {
+    let crate::syntax::AssignedValue::Scalar(value) = &assignment.value else {
+        return None;
+    };
+    if assignment.subscript.is_some() {
+        return None;
+    }
+    let operator = if assignment.append { "+=" } else { "=" };
+    Some(format!(
+        "{}{operator}{}",
+        assignment.name,
+        value.unquoted(source)?
+    ))
 }
 
 /// SQL (or, for the last selector, MongoDB JavaScript) in the dialect the first byte picks:

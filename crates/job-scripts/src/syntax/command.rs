@@ -6,17 +6,19 @@ use std::rc::Rc;
 
 use super::ast::{
     AndOr, Argument, CaseArm, CaseEnd, Command, Compound, CompoundKind, FileOp, FunctionDef, List,
-    Logical, Parts, Pipeline, Text, Redirect, RedirectFd, RedirectTarget, SimpleCommand, Span, Word, WordPart,
+    Logical, Parts, Pipeline, Redirect, RedirectFd, RedirectTarget, SimpleCommand, Span, Text,
+    Word, WordPart,
 };
 use super::error::{self, ParseError};
+use super::expansion::ArithmeticEnd;
 use super::reader::{Reader, is_metachar, is_name, is_name_byte, is_name_start};
-use super::word::{ArithmeticEnd, Token};
+use super::word::Token;
 
 /// Reserved words that end a list (the caller checks that it is the one it expects).
 const LIST_ENDS: [&str; 8] = ["then", "else", "elif", "fi", "do", "done", "esac", "}"];
 /// Reserved words recognised at the start of a command.
-const KEYWORDS: [&str; 21] = [
-    "if", "in", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until",
+const KEYWORDS: [&str; 22] = [
+    "if", "in", "]]", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until",
     "for", "select", "function", "coproc", "time", "{", "}", "!", "[[",
 ];
 /// Builtins whose `NAME=value` arguments bash reads as assignments.
@@ -33,7 +35,7 @@ impl Reader<'_> {
         }
         let keyword = match first {
             b'c' | b'd' | b'e' | b'f' | b'i' | b's' | b't' | b'u' | b'w' | b'{' | b'}' | b'!'
-            | b'[' => self.keyword_here(first),
+            | b'[' | b']' => self.keyword_here(first),
             _ => None,
         };
         self.keyword_at = Some((self.pos, keyword));
@@ -43,10 +45,14 @@ impl Reader<'_> {
     /// The reserved word at the cursor, whose first byte is `first`.
     fn keyword_here(&mut self, first: u8) -> Option<&'static str> {
         const LONGEST: usize = 8;
-        let rest = self.src.as_bytes().get(self.pos..self.end).unwrap_or_default();
+        let rest = self
+            .src
+            .as_bytes()
+            .get(self.pos..self.end)
+            .unwrap_or_default();
         let length = match first {
             b'{' | b'}' | b'!' => 1,
-            b'[' => 2,
+            b'[' | b']' => 2,
             _ => rest
                 .iter()
                 .take(LONGEST + 1)
@@ -88,6 +94,7 @@ impl Reader<'_> {
             b"}" => "}",
             b"!" => "!",
             b"[[" => "[[",
+            b"]]" => "]]",
             _ => return None,
         })
     }
@@ -185,6 +192,7 @@ impl Reader<'_> {
         let start = self.pos;
         let mut timed = false;
         let mut negated = false;
+        let mut banged = false;
         loop {
             match self.keyword() {
                 Some("time") if !timed => {
@@ -198,6 +206,7 @@ impl Reader<'_> {
                 Some("!") => {
                     self.eat("!");
                     negated = !negated;
+                    banged = true;
                 }
                 _ => break,
             }
@@ -205,11 +214,13 @@ impl Reader<'_> {
         }
         // Most pipelines hold one command.
         let mut commands = Vec::with_capacity(1);
-        if timed
-            && !negated
-            && (self.at_list_end() || matches!(self.peek(), Some(b';' | b'&' | b'\n')))
-        {
-            // `time` alone times nothing, and bash accepts it.
+        let ends_here = match self.peek() {
+            None | Some(b'\n') => true,
+            Some(b';') => !matches!(self.peek_ahead(1), Some(b';' | b'&')),
+            Some(_) => false,
+        };
+        if (timed || banged) && ends_here {
+            // `time` or `!` alone: bash accepts an empty pipeline after them.
             return Ok(Pipeline {
                 negated,
                 timed,
@@ -249,7 +260,7 @@ impl Reader<'_> {
                 .function_keyword()
                 .map(|f| Command::Function(Rc::new(f))),
             Some("coproc") => self.coproc(),
-            Some(k) if LIST_ENDS.contains(&k) || k == "time" || k == "!" => {
+            Some(k) if LIST_ENDS.contains(&k) || matches!(k, "in" | "time" | "!" | "]]") => {
                 Err(self.error_at(self.pos, error::unexpected(&format!("`{k}`"))))
             }
             _ => self.simple_command(),
@@ -396,11 +407,9 @@ impl Reader<'_> {
                 body,
             });
         }
+        // Any word: bash checks that it is a name only when the loop runs.
         let variable = match self.word()? {
-            Some(word) => match word.as_literal(self.src) {
-                Some(name) if is_name(name) => name.to_owned(),
-                _ => return Err(self.error_at(word.span.start, "not a variable name")),
-            },
+            Some(word) => word.span.text(self.src).to_owned(),
             None => return Err(self.unexpected()),
         };
         self.linebreaks()?;
@@ -620,13 +629,16 @@ impl Reader<'_> {
             None => return Err(self.unexpected()),
         };
         self.blanks();
+        // `()` after the name, or a `(` that opens a subshell body: `function f (cmd)`.
+        let parens = self.pos;
         if self.peek() == Some(b'(') {
             self.bump();
             self.blanks();
-            if self.peek() != Some(b')') {
-                return Err(self.unexpected());
+            if self.peek() == Some(b')') {
+                self.bump();
+            } else {
+                self.pos = parens;
             }
-            self.bump();
         }
         self.function_body(name, start)
     }
@@ -684,13 +696,15 @@ impl Reader<'_> {
                         .map(|f| Command::Function(Rc::new(f)));
                 }
                 _ => {
-                    let assignable = match command.arguments.first() {
-                        None => true,
-                        Some(Argument::Word(word)) => word
-                            .as_literal(self.src)
-                            .is_some_and(|name| DECLARATION_BUILTINS.contains(&name)),
-                        Some(Argument::Assignment(_)) => false,
-                    };
+                    let glued_to_an_array = self.array_end == Some(self.pos);
+                    let assignable = !glued_to_an_array
+                        && match command.arguments.first() {
+                            None => true,
+                            Some(Argument::Word(word)) => word
+                                .as_literal(self.src)
+                                .is_some_and(|name| DECLARATION_BUILTINS.contains(&name)),
+                            Some(Argument::Assignment(_)) => false,
+                        };
                     let word_start = self.pos;
                     match self.word_or_assignment(assignable)? {
                         Some(Token::Assignment(assignment)) => {
@@ -816,6 +830,11 @@ impl Reader<'_> {
 
     fn redirect_word(&mut self) -> Result<Word, ParseError> {
         match self.word()? {
+            // `<0<x`: bash reads `0` as the next redirection's descriptor, not as a word.
+            Some(word) if self.redirect_fd(&word).is_some() => Err(self.error_at(
+                word.span.start,
+                error::unexpected(&format!("`{}`", word.span.text(self.src))),
+            )),
             Some(word) => Ok(word),
             None => Err(self.error_at(self.pos, error::REDIRECT_WITHOUT_TARGET)),
         }

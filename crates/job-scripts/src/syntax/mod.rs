@@ -10,11 +10,15 @@
 //! Where bash reads a construct only once an option is on, or reports it when it runs rather
 //! than when it reads it, the reader is lenient: extended globs are always read, a here-document
 //! body whose expansions do not read is [`HereDocBody::Unreadable`], and a `${…}` bash calls a
-//! bad substitution is [`ParamOp::Bad`].
+//! bad substitution is [`ParamOp::Bad`]. It is stricter than bash where a lenient reading
+//! could hide commands: a here-document the input ends before its delimiter line is an error
+//! (bash warns and runs it), and the text of a `` `…` `` is read with the script (bash reads it
+//! when it runs it). `tests/bash.rs` checks both against `bash -n`.
 
 mod ast;
 mod command;
 mod error;
+mod expansion;
 mod heredoc;
 mod reader;
 mod word;
@@ -26,8 +30,6 @@ use std::rc::Rc;
 
 pub(crate) use ast::*;
 pub(crate) use error::ParseError;
-#[allow(unused_imports)]
-pub(crate) use error::{HEREDOC_UNTERMINATED, HEREDOC_WITHOUT_DELIMITER};
 pub(crate) use reader::is_name;
 
 /// Deepest nesting of constructs (compound commands, substitutions, `${…}`, arithmetic,

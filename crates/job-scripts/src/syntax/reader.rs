@@ -30,6 +30,8 @@ pub(super) struct Reader<'a> {
     work: Cell<usize>,
     /// The reserved word last looked for and where: a command start is asked several times.
     pub(super) keyword_at: Option<(usize, Option<&'static str>)>,
+    /// Where the last array literal ended: a word glued to it (`a=()b`) is no assignment.
+    pub(super) array_end: Option<usize>,
 }
 
 /// Bytes that end an unquoted word: blanks, newlines and the shell's operators.
@@ -69,6 +71,7 @@ impl<'a> Reader<'a> {
             scan_budget: 4 * (end - pos.min(end)) + 1024,
             work: Cell::new(0),
             keyword_at: None,
+            array_end: None,
         }
     }
 

@@ -150,6 +150,7 @@ fn here_documents(#[case] text: &str, #[case] expected: &str) {
 #[case::for_empty("for x in; do a; done", "for x in ; do a; done;")]
 #[case::for_braces("for i in a b; { echo $i; }", "for i in a b; do echo $i; done;")]
 #[case::select("select x in a b; do c; done", "select x in a b; do c; done;")]
+#[case::for_any_word("for 1 in a; do b; done", "for 1 in a; do b; done;")]
 #[case::arithmetic_for(
     "for ((i = 0; i < 3; i++)); do a; done",
     "for ((i = 0; i < 3; i++)); do a; done;"

@@ -45,7 +45,7 @@ use super::refuse;
 )]
 #[case::heredoc_without_a_newline("cat <<E", "1:5: here-document not ended by its delimiter line")]
 #[case::redirection_without_target("a >", "1:4: a redirection without a target")]
-#[case::for_without_name("for 1 in a; do b; done", "1:5: not a variable name")]
+#[case::for_without_name("for ; do b; done", "1:5: unexpected `;`")]
 #[case::line_and_column_count_characters("é\nà é 'x", "2:5: ' is not closed")]
 #[case::error_in_backquotes("echo `a )`", "1:6: in `…`: unexpected `)`")]
 fn syntax_errors(#[case] text: &str, #[case] expected: &str) {

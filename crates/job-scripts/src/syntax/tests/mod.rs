@@ -27,5 +27,3 @@ fn refuse(text: &str) -> String {
         Err(error) => error.to_string(),
     }
 }
-
-

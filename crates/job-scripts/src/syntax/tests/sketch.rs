@@ -43,7 +43,11 @@ fn pipeline(pipeline: &Pipeline, src: &str) -> String {
 pub(super) fn command(command: &Command, src: &str) -> String {
     match command {
         Command::Simple(simple) => {
-            let mut items: Vec<String> = simple.assignments.iter().map(|x| assignment(x, src)).collect();
+            let mut items: Vec<String> = simple
+                .assignments
+                .iter()
+                .map(|x| assignment(x, src))
+                .collect();
             items.extend(simple.arguments.iter().map(|a| match a {
                 Argument::Word(w) => word(w, src),
                 Argument::Assignment(a) => assignment(a, src),
@@ -53,7 +57,11 @@ pub(super) fn command(command: &Command, src: &str) -> String {
         }
         Command::Compound(compound) => self::compound(compound, src),
         Command::Function(function) => {
-            format!("{}() {}", function.name, self::compound(&function.body, src))
+            format!(
+                "{}() {}",
+                function.name,
+                self::compound(&function.body, src)
+            )
         }
     }
 }
@@ -69,7 +77,11 @@ fn compound(compound: &Compound, src: &str) -> String {
             let mut out = String::new();
             for (i, (condition, body)) in branches.iter().enumerate() {
                 out.push_str(if i == 0 { "if " } else { " elif " });
-                out.push_str(&format!("{} then {}", list(condition, src), list(body, src)));
+                out.push_str(&format!(
+                    "{} then {}",
+                    list(condition, src),
+                    list(body, src)
+                ));
             }
             if let Some(otherwise) = otherwise {
                 out.push_str(&format!(" else {}", list(otherwise, src)));
