@@ -1030,10 +1030,16 @@ struct CompiledNetworkPolicy {
 }
 
 /// NetworkPolicies parsed once, to evaluate many pods against: what a policy instance keeps
-/// of a host answer while the answer stays the same.
+/// of a host answer while the answer stays the same. Indexed by a label every pod they select
+/// must have, so a pod is matched against the policies that may select it, not all of them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CompiledNetworkPolicies {
     policies: Vec<CompiledNetworkPolicy>,
+    /// key → value → the policies with an `=`/`in` requirement on that label (first such
+    /// requirement of each policy).
+    by_label: BTreeMap<String, BTreeMap<String, Vec<usize>>>,
+    /// The policies no label narrows: empty or only negative selectors, and malformed ones.
+    unindexed: Vec<usize>,
 }
 
 impl CompiledNetworkPolicies {
@@ -1068,8 +1074,56 @@ impl CompiledNetworkPolicies {
                     selector_and_types,
                 })
             })
-            .collect();
-        Self { policies }
+            .collect::<Vec<_>>();
+        let mut compiled = Self {
+            policies: Vec::new(),
+            by_label: BTreeMap::new(),
+            unindexed: Vec::new(),
+        };
+        for (index, policy) in policies.iter().enumerate() {
+            let required = policy
+                .selector_and_types
+                .as_ref()
+                .ok()
+                .and_then(|(selector, _)| {
+                    selector.requirements().iter().find(|requirement| {
+                        matches!(
+                            requirement.operator(),
+                            Operator::Equals | Operator::DoubleEquals | Operator::In
+                        )
+                    })
+                });
+            match required {
+                Some(requirement) => {
+                    let values = compiled
+                        .by_label
+                        .entry(requirement.key().to_owned())
+                        .or_default();
+                    for value in requirement.values() {
+                        values.entry(value.clone()).or_default().push(index);
+                    }
+                }
+                None => compiled.unindexed.push(index),
+            }
+        }
+        compiled.policies = policies;
+        compiled
+    }
+
+    /// The policies that may select a pod with `labels`, in input order.
+    fn candidates(&self, labels: &Labels) -> Vec<&CompiledNetworkPolicy> {
+        let mut indexes = self.unindexed.clone();
+        for (key, value) in labels {
+            if let Some(policies) = self.by_label.get(key).and_then(|values| values.get(value)) {
+                indexes.extend(policies);
+            }
+        }
+        indexes.sort_unstable();
+        indexes.dedup();
+        indexes
+            .into_iter()
+            .filter_map(|index| self.policies.get(index))
+            .collect()
     }
 }
 
@@ -1098,8 +1152,8 @@ impl NetworkPolicyCoverage {
     ) -> Self {
         let mut coverage = Self::default();
         for np in policies
-            .policies
-            .iter()
+            .candidates(pod_labels)
+            .into_iter()
             .filter(|np| np.namespace == pod_namespace)
         {
             match &np.selector_and_types {
@@ -1882,5 +1936,37 @@ spec:
             selector(json!({"matchLabels": {"app": "web", "tier": "frontend"}}));
         assert!(yaml.contains("    matchLabels:\n      app: web\n      tier: frontend\n"));
         assert_eq!(expected_selector.matches(&pod), Ok(true));
+    }
+    /// The label index narrows the policies a pod is matched against, never the result: the
+    /// selecting ones come in input order, negative and empty selectors included.
+    #[test]
+    fn indexed_policies_select_as_every_policy_would() {
+        let np = |name: &str, selector: serde_json::Value| {
+            serde_json::json!({"kind": "NetworkPolicy", "apiVersion": "networking.k8s.io/v1",
+                   "metadata": {"name": name, "namespace": "shop"},
+                   "spec": {"podSelector": selector}})
+        };
+        let policies = [
+            np("web", serde_json::json!({"matchLabels": {"app": "web"}})),
+            np("all", serde_json::json!({})),
+            np(
+                "web-or-api",
+                serde_json::json!({"matchExpressions": [{"key": "app", "operator": "In", "values": ["api", "web"]}]}),
+            ),
+            np(
+                "not-db",
+                serde_json::json!({"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["db"]}]}),
+            ),
+            np("api", serde_json::json!({"matchLabels": {"app": "api"}})),
+            np("bad", serde_json::json!({"matchLabels": {"app": "a b"}})),
+        ];
+        let coverage = NetworkPolicyCoverage::evaluate(
+            "shop",
+            &labels(&[("app", "web"), ("tier", "front")]),
+            &policies,
+        );
+        assert_eq!(coverage.selecting, ["web", "all", "web-or-api", "not-db"]);
+        assert_eq!(coverage.malformed.len(), 1);
+        assert_eq!(coverage.malformed[0].name, "bad");
     }
 }
