@@ -13,7 +13,6 @@ const ENSURE_TENANT_SCRIPT: &str =
 
 const WARMUP: usize = 200;
 const ITERATIONS: usize = 5_000;
-const NP_COUNT: usize = 1_000;
 
 fn typical_statefulset() -> Value {
     json!({
@@ -107,6 +106,20 @@ fn web_deployment_with_network_policies() -> (Value, Vec<Value>) {
     (deployment, policies)
 }
 
+/// The host context require-network-policy gets in the cluster: `objects` in the store, and
+/// the right to list NetworkPolicies by namespace.
+fn network_policy_context(objects: Vec<Value>) -> HostContext {
+    HostContext::new()
+        .with_object_store(ObjectStore::from_objects(objects).expect("valid objects"))
+        .with_context_aware_resources([ContextAwareResource::new(
+            "networking.k8s.io/v1",
+            "NetworkPolicy",
+        )])
+        .with_host_capabilities(
+            HostCapabilities::new(["kubernetes/list_resources_by_namespace"]).expect("pattern"),
+        )
+}
+
 /// An Argo CD PostSync Job whose 40-line bash script waits for the database, reads, and
 /// upserts a row through a heredoc: inline (`bash -c`), and the same script mounted from a
 /// ConfigMap (returned third).
@@ -158,16 +171,7 @@ fn main() {
         .map(|m| m.len())
         .unwrap_or(0);
     let (deployment, policies) = web_deployment_with_network_policies();
-    let context = HostContext::new()
-        .with_object_store(ObjectStore::from_objects(policies.clone()).expect("valid objects"))
-        .with_context_aware_resources([ContextAwareResource::new(
-            "networking.k8s.io/v1",
-            "NetworkPolicy",
-        )])
-        .with_host_capabilities(
-            HostCapabilities::new(["kubernetes/list_resources_by_namespace"]).expect("pattern"),
-        );
-    let mut policy = Policy::with_context(name, context);
+    let mut policy = Policy::with_context(name, network_policy_context(policies.clone()));
     let (median, p99) = measure(
         &mut policy,
         &admission_request("CREATE", &deployment, None),
@@ -179,7 +183,7 @@ fn main() {
     );
     // A multi-tenant namespace: 1,000 NetworkPolicies, one per application (issue 19's goal
     // for one validate through the host: <= 1 ms).
-    let many: Vec<Value> = (0..NP_COUNT)
+    let many: Vec<Value> = (0..1_000)
         .map(|i| {
             json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
                    "metadata": {"name": format!("app-{i}"), "namespace": "shop"},
@@ -188,16 +192,7 @@ fn main() {
         })
         .chain(policies.iter().cloned())
         .collect();
-    let context = HostContext::new()
-        .with_object_store(ObjectStore::from_objects(many).expect("valid objects"))
-        .with_context_aware_resources([ContextAwareResource::new(
-            "networking.k8s.io/v1",
-            "NetworkPolicy",
-        )])
-        .with_host_capabilities(
-            HostCapabilities::new(["kubernetes/list_resources_by_namespace"]).expect("pattern"),
-        );
-    let mut policy = Policy::with_context(name, context);
+    let mut policy = Policy::with_context(name, network_policy_context(many));
     let (median, p99) = measure(
         &mut policy,
         &admission_request("CREATE", &deployment, None),
