@@ -158,10 +158,9 @@ pub fn read_facts(
         .cloned()
         .unwrap_or_default();
     reader.bookkeeping();
-    let container = reader.take_container(&containers, index);
-    let container = reader.server_container(container, &container_path, env);
+    let taken = reader.take_container(&containers, index);
+    let mut container = reader.server_container(taken, &container_path, env);
     reader.pod();
-    let mut container = container;
     reader.services(&server, &mut container);
     reader.config_maps();
     walk(
@@ -174,7 +173,7 @@ pub fn read_facts(
     Ok(reader.facts)
 }
 
-/// The facts that go with a path inside the pod template.
+/// A path inside the pod template (`tail` after the template's own path).
 fn template_path<'a>(template: &[&'a str], tail: &[&'a str]) -> Vec<&'a str> {
     template.iter().chain(tail).copied().collect()
 }

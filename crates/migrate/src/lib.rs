@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 use upstream_first_rules::catalog::Component;
-use upstream_first_rules::catalog::migration::Migration;
+use upstream_first_rules::catalog::migration::{Migration, MigrationTarget};
 
 pub use facts::{DataVolume, Facts, Leftover, ObjectRef, Subject, read_facts};
 pub use render::{Offer, OutputFile, Rendered, Target, offer};
@@ -116,12 +116,8 @@ pub fn plan(
                 .targets
                 .iter()
                 .map(|t| match t {
-                    upstream_first_rules::catalog::migration::MigrationTarget::Chart(_) => {
-                        "flux, argocd, helm"
-                    }
-                    upstream_first_rules::catalog::migration::MigrationTarget::Operator(_) => {
-                        "operator"
-                    }
+                    MigrationTarget::Chart(_) => "flux, argocd, helm",
+                    MigrationTarget::Operator(_) => "operator",
                 })
                 .collect();
             plan.unmigrated.push(unmigrated(format!(

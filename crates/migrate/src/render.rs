@@ -506,6 +506,8 @@ fn render_operator(
     for resource in &operator.resources {
         let mut object = resource.template.clone();
         fill_strings(&mut object, facts);
+        // Only a template whose `metadata` is not a map refuses this; the objects written
+        // then carry no namespace, which `kubectl apply -n` supplies.
         let _ = set_path(
             &mut object,
             "metadata.namespace",
