@@ -7,6 +7,7 @@
 //! - `cargo xtask bench`: build the policies and run the benchmarks
 //! - `cargo xtask scan-bench`: build the policies and run the scanner's benchmark only
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::{env, fs};
@@ -14,6 +15,7 @@ use std::{env, fs};
 use anyhow::{Context, Result, bail};
 use policy_host::{EngineConfig, PolicyEngine};
 use sha2::{Digest, Sha256};
+use upstream_first_rules::fuzzing::{PACKED_CORPUS_EXTENSION, pack_corpus, unpack_corpus};
 
 const WASM_TARGET: &str = "wasm32-wasip1";
 
@@ -55,6 +57,7 @@ fn main() -> Result<()> {
                 &[],
             )
         }
+        "corpus" => corpus(rest),
         "scan-bench" => {
             build()?;
             cargo(
@@ -63,7 +66,9 @@ fn main() -> Result<()> {
             )
         }
         _ => {
-            eprintln!("usage: cargo xtask <build|test|demo|bench|scan-bench> [extra cargo args]");
+            eprintln!(
+                "usage: cargo xtask <build|test|demo|bench|scan-bench|corpus pack|corpus unpack> [extra cargo args]"
+            );
             if task == "help" {
                 Ok(())
             } else {
@@ -111,6 +116,92 @@ fn scanner(subcommand: &str) -> Command {
         subcommand,
     ]);
     command
+}
+
+/// `cargo xtask corpus unpack` writes each packed fuzz corpus (`fuzz/corpus/<target>.corpus`)
+/// out as the directory libFuzzer reads and grows; `cargo xtask corpus pack` folds each such
+/// directory back into its pack (inputs already packed are kept) and removes it, so the tree
+/// holds one file per target instead of tens of thousands.
+fn corpus(args: &[String]) -> Result<()> {
+    let dir = workspace_root().join("fuzz").join("corpus");
+    match args.first().map(String::as_str) {
+        Some("pack") => pack_corpora(&dir),
+        Some("unpack") => unpack_corpora(&dir),
+        _ => bail!("usage: cargo xtask corpus <pack|unpack>"),
+    }
+}
+
+fn packed_path(dir: &Path, target: &str) -> PathBuf {
+    dir.join(format!("{target}.{PACKED_CORPUS_EXTENSION}"))
+}
+
+fn read_pack(path: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
+    if !path.is_file() {
+        return Ok(BTreeMap::new());
+    }
+    let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let inputs = unpack_corpus(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(inputs.into_iter().collect())
+}
+
+fn pack_corpora(dir: &Path) -> Result<()> {
+    for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let target_dir = entry?.path();
+        if !target_dir.is_dir() {
+            continue;
+        }
+        let target = target_dir
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let pack = packed_path(dir, &target);
+        let mut inputs = read_pack(&pack)?;
+        for file in fs::read_dir(&target_dir)? {
+            let file = file?.path();
+            if file.is_file() {
+                let name = file
+                    .file_name()
+                    .map(|name| name.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let bytes =
+                    fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+                inputs.insert(name, bytes);
+            }
+        }
+        let count = inputs.len();
+        let inputs: Vec<(String, Vec<u8>)> = inputs.into_iter().collect();
+        replace_if_changed(&pack, &pack_corpus(&inputs))?;
+        fs::remove_dir_all(&target_dir)
+            .with_context(|| format!("removing {}", target_dir.display()))?;
+        eprintln!("packed {count} inputs into {}", pack.display());
+    }
+    Ok(())
+}
+
+fn unpack_corpora(dir: &Path) -> Result<()> {
+    for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let pack = entry?.path();
+        if pack
+            .extension()
+            .is_none_or(|ext| ext != PACKED_CORPUS_EXTENSION)
+        {
+            continue;
+        }
+        let target_dir = pack.with_extension("");
+        fs::create_dir_all(&target_dir)
+            .with_context(|| format!("creating {}", target_dir.display()))?;
+        let inputs = read_pack(&pack)?;
+        for (name, bytes) in &inputs {
+            fs::write(target_dir.join(name), bytes)
+                .with_context(|| format!("writing {}", target_dir.join(name).display()))?;
+        }
+        eprintln!(
+            "unpacked {} inputs into {}",
+            inputs.len(),
+            target_dir.display()
+        );
+    }
+    Ok(())
 }
 
 fn workspace_root() -> PathBuf {

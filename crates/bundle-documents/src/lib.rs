@@ -1648,7 +1648,7 @@ items:
 }
 
 /// The harness of the `split_documents` fuzz target of `fuzz/` (the replay test below runs it on
-/// every file of `fuzz/corpus/split_documents/` and `fuzz/regressions/split_documents/`).
+/// every input of its corpus and regressions).
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing {
     use super::{Documents, offset_in, split_yaml_documents};
@@ -1708,24 +1708,6 @@ pub mod fuzzing {
         }
     }
 
-    /// Every input of `fuzz/<kind>/<target>/` of the workspace, sorted by path.
-    pub fn inputs(target: &str) -> Vec<(std::path::PathBuf, Vec<u8>)> {
-        let fuzz = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
-        let mut inputs = Vec::new();
-        for kind in ["corpus", "regressions"] {
-            let Ok(entries) = std::fs::read_dir(fuzz.join(kind).join(target)) else {
-                continue;
-            };
-            for path in entries.filter_map(|entry| entry.ok().map(|e| e.path())) {
-                if let Ok(bytes) = std::fs::read(&path) {
-                    inputs.push((path, bytes));
-                }
-            }
-        }
-        inputs.sort();
-        inputs
-    }
-
     #[cfg(test)]
     mod tests {
         use super::*;
@@ -1733,7 +1715,7 @@ pub mod fuzzing {
         /// Every corpus and regression input of the target still passes.
         #[test]
         fn fuzz_inputs_replay() {
-            let inputs = inputs("split_documents");
+            let inputs = upstream_first_rules::fuzzing::inputs("split_documents");
             assert!(
                 !inputs.is_empty(),
                 "no inputs in fuzz/corpus/split_documents"

@@ -179,9 +179,71 @@ pub fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz")
 }
 
-/// Every input of `fuzz/corpus/<target>/` and `fuzz/regressions/<target>/`, sorted by path.
+/// The first bytes of a packed corpus: a target's corpus is kept as one file,
+/// `fuzz/corpus/<target>.corpus`, rather than one file per input (tens of thousands), and
+/// `cargo xtask corpus unpack` gives libFuzzer its directories back.
+pub const PACKED_CORPUS_HEADER: &[u8] = b"upstream-first fuzz corpus v1\n";
+/// The extension of a packed corpus.
+pub const PACKED_CORPUS_EXTENSION: &str = "corpus";
+
+/// Packs named inputs: the header, then for each input its name and its bytes, each after
+/// its length (four bytes, little-endian).
+pub fn pack_corpus(inputs: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut packed = PACKED_CORPUS_HEADER.to_vec();
+    for (name, bytes) in inputs {
+        for field in [name.as_bytes(), bytes.as_slice()] {
+            let length = u32::try_from(field.len()).unwrap_or(u32::MAX);
+            packed.extend_from_slice(&length.to_le_bytes());
+            packed.extend_from_slice(field);
+        }
+    }
+    packed
+}
+
+/// The named inputs of a packed corpus; an error says where it is broken.
+pub fn unpack_corpus(packed: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut rest = packed
+        .strip_prefix(PACKED_CORPUS_HEADER)
+        .ok_or("not a packed corpus (no header)")?;
+    let mut inputs = Vec::new();
+    while !rest.is_empty() {
+        let name = take_field(&mut rest, "a name")?;
+        let name = String::from_utf8(name.to_vec()).map_err(|e| e.to_string())?;
+        let bytes = take_field(&mut rest, &format!("input {name}"))?.to_vec();
+        inputs.push((name, bytes));
+    }
+    Ok(inputs)
+}
+
+/// The next length-prefixed field of a packed corpus (`what` names it in an error).
+fn take_field<'a>(rest: &mut &'a [u8], what: &str) -> Result<&'a [u8], String> {
+    let (length, after) = rest
+        .split_first_chunk::<4>()
+        .ok_or_else(|| format!("{what}: no length"))?;
+    let length = usize::try_from(u32::from_le_bytes(*length)).unwrap_or(usize::MAX);
+    let field = after
+        .get(..length)
+        .ok_or_else(|| format!("{what}: {length} bytes announced, fewer left"))?;
+    *rest = &after[length..];
+    Ok(field)
+}
+
+/// Every input of `fuzz/corpus/<target>.corpus` (packed), `fuzz/corpus/<target>/` (unpacked
+/// for a fuzzing run) and `fuzz/regressions/<target>/`, sorted by path.
 pub fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let mut inputs = Vec::new();
+    let packed = fuzz_dir()
+        .join("corpus")
+        .join(format!("{target}.{PACKED_CORPUS_EXTENSION}"));
+    if let Ok(bytes) = std::fs::read(&packed) {
+        let unpacked = unpack_corpus(&bytes)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", packed.display()));
+        inputs.extend(
+            unpacked
+                .into_iter()
+                .map(|(name, bytes)| (packed.join(name), bytes)),
+        );
+    }
     for kind in ["corpus", "regressions"] {
         let dir = fuzz_dir().join(kind).join(target);
         let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -257,5 +319,25 @@ mod tests {
     fn fuzz_inputs_replay(#[case] target: &str, #[case] harness: fn(&[u8])) {
         let replayed = replay(target, harness);
         assert!(replayed > 0, "no inputs in fuzz/corpus/{target}");
+    }
+
+    #[test]
+    fn a_packed_corpus_unpacks_to_its_inputs() {
+        let inputs = vec![
+            ("a".to_owned(), b"SELECT 1".to_vec()),
+            ("empty".to_owned(), Vec::new()),
+        ];
+        assert_eq!(unpack_corpus(&pack_corpus(&inputs)), Ok(inputs));
+    }
+
+    #[rstest]
+    #[case::no_header(b"corpus".to_vec(), "not a packed corpus (no header)")]
+    #[case::cut_length([PACKED_CORPUS_HEADER, &[1, 0]].concat(), "a name: no length")]
+    #[case::cut_input(
+        [PACKED_CORPUS_HEADER, &[1, 0, 0, 0], b"a", &[9, 0, 0, 0], b"xy"].concat(),
+        "input a: 9 bytes announced, fewer left"
+    )]
+    fn a_broken_pack_says_where(#[case] packed: Vec<u8>, #[case] error: &str) {
+        assert_eq!(unpack_corpus(&packed), Err(error.to_owned()));
     }
 }
