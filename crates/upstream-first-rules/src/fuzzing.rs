@@ -236,8 +236,8 @@ pub fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
         .join("corpus")
         .join(format!("{target}.{PACKED_CORPUS_EXTENSION}"));
     if let Ok(bytes) = std::fs::read(&packed) {
-        let unpacked = unpack_corpus(&bytes)
-            .unwrap_or_else(|e| panic!("reading {}: {e}", packed.display()));
+        let unpacked =
+            unpack_corpus(&bytes).unwrap_or_else(|e| panic!("reading {}: {e}", packed.display()));
         inputs.extend(
             unpacked
                 .into_iter()
