@@ -9,7 +9,7 @@ use super::ast::{
 };
 use super::error::{self, ParseError};
 use super::reader::{Reader, is_name_byte, is_name_start};
-use super::word::{Literal, PartList, flush, push_escaped};
+use super::word::{Literal, PartList, flush, push_escaped, starts_unquoted_part};
 
 /// What ends an arithmetic word. Only [`ArithmeticEnd::DoubleParen`] consumes its end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -563,26 +563,7 @@ impl Reader<'_> {
                     literal.source(self.src, self.pos, self.pos + 1);
                     self.bump();
                 }
-                b'$' => self.dollar(&mut parts, &mut literal, false)?,
-                b'`' => {
-                    flush(&mut parts, &mut literal);
-                    parts.push(self.backquoted(false)?);
-                }
-                b'"' => {
-                    flush(&mut parts, &mut literal);
-                    parts.push(WordPart::DoubleQuoted(self.double_quoted()?));
-                }
-                b'\'' => {
-                    flush(&mut parts, &mut literal);
-                    parts.push(WordPart::SingleQuoted(self.single_quoted()?));
-                }
-                b'\\' => {
-                    self.bump();
-                    match self.take_raw_char() {
-                        Some(c) => push_escaped(&mut parts, &mut literal, c),
-                        None => literal.source(self.src, self.pos - 1, self.pos),
-                    }
-                }
+                _ if starts_unquoted_part(byte) => self.unquoted_part(&mut parts, &mut literal)?,
                 _ => self.literal_run(&mut literal, arithmetic_special),
             }
         }
@@ -625,26 +606,9 @@ impl Reader<'_> {
                         flush(&mut parts, &mut literal);
                         parts.push(self.extglob()?);
                     }
-                    b'\\' => {
-                        self.bump();
-                        match self.take_raw_char() {
-                            Some(c) => push_escaped(&mut parts, &mut literal, c),
-                            None => literal.source(self.src, self.pos - 1, self.pos),
-                        }
+                    _ if starts_unquoted_part(byte) => {
+                        self.unquoted_part(&mut parts, &mut literal)?
                     }
-                    b'\'' => {
-                        flush(&mut parts, &mut literal);
-                        parts.push(WordPart::SingleQuoted(self.single_quoted()?));
-                    }
-                    b'"' => {
-                        flush(&mut parts, &mut literal);
-                        parts.push(WordPart::DoubleQuoted(self.double_quoted()?));
-                    }
-                    b'`' => {
-                        flush(&mut parts, &mut literal);
-                        parts.push(self.backquoted(false)?);
-                    }
-                    b'$' => self.dollar(&mut parts, &mut literal, false)?,
                     _ => self.literal_run(&mut literal, enclosed_special),
                 }
             };

@@ -27,6 +27,11 @@ fn quoted_special(byte: u8) -> bool {
     matches!(byte, b'\\' | b'"' | b'`' | b'$' | b'\n')
 }
 
+/// Whether `byte` starts a part [`Reader::unquoted_part`] reads.
+pub(super) fn starts_unquoted_part(byte: u8) -> bool {
+    matches!(byte, b'\\' | b'\'' | b'"' | b'`' | b'$')
+}
+
 /// Where word parts are collected: a word's [`Parts`], or the parts inside double quotes.
 pub(super) trait PartList: std::ops::DerefMut<Target = [WordPart]> {
     fn push_part(&mut self, part: WordPart);
@@ -315,32 +320,48 @@ impl Reader<'_> {
                     parts.push(self.process_subst()?);
                 }
                 _ if is_metachar(byte) => break,
-                b'\\' => {
-                    self.bump();
-                    match self.take_raw_char() {
-                        Some(c) => push_escaped(parts, literal, c),
-                        None => literal.source(self.src, self.pos - 1, self.pos),
-                    }
-                }
-                b'\'' => {
-                    flush(parts, literal);
-                    parts.push(WordPart::SingleQuoted(self.single_quoted()?));
-                }
-                b'"' => {
-                    flush(parts, literal);
-                    parts.push(WordPart::DoubleQuoted(self.double_quoted()?));
-                }
-                b'`' => {
-                    flush(parts, literal);
-                    parts.push(self.backquoted(false)?);
-                }
-                b'$' => self.dollar(parts, literal, false)?,
+                _ if starts_unquoted_part(byte) => self.unquoted_part(parts, literal)?,
                 b'@' | b'?' | b'*' | b'+' | b'!' if !regex && self.peek_ahead(1) == Some(b'(') => {
                     flush(parts, literal);
                     parts.push(self.extglob()?);
                 }
                 _ => self.literal_run(literal, unquoted_special),
             }
+        }
+        Ok(())
+    }
+
+    /// The part that starts at the cursor with a byte of [`starts_unquoted_part`], read as it is
+    /// outside double quotes: a backslash escape, a single- or double-quoted string, a
+    /// backquoted command or a `$` expansion. Words, arithmetic and extended glob patterns
+    /// read them the same way.
+    pub(super) fn unquoted_part(
+        &mut self,
+        parts: &mut impl PartList,
+        literal: &mut Literal,
+    ) -> Result<(), ParseError> {
+        match self.peek() {
+            Some(b'\\') => {
+                self.bump();
+                match self.take_raw_char() {
+                    Some(c) => push_escaped(parts, literal, c),
+                    None => literal.source(self.src, self.pos - 1, self.pos),
+                }
+            }
+            Some(b'\'') => {
+                flush(parts, literal);
+                parts.push_part(WordPart::SingleQuoted(self.single_quoted()?));
+            }
+            Some(b'"') => {
+                flush(parts, literal);
+                parts.push_part(WordPart::DoubleQuoted(self.double_quoted()?));
+            }
+            Some(b'`') => {
+                flush(parts, literal);
+                parts.push_part(self.backquoted(false)?);
+            }
+            Some(b'$') => self.dollar(parts, literal, false)?,
+            _ => {}
         }
         Ok(())
     }
