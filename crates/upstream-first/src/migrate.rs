@@ -36,49 +36,58 @@ pub fn default_modules() -> Vec<ModuleRef> {
         .collect()
 }
 
-/// Whether `policy` is one `migrate` acts on: a single module of [`MIGRATING_POLICIES`].
-fn rule_of(policy: &ScanPolicy) -> Option<&'static str> {
-    if policy.members.len() != 1 {
-        return None;
+/// A policy `migrate` acts on (a single module of [`MIGRATING_POLICIES`]), with the catalog
+/// and accepted bundles of its settings: read once per policy, then asked for each object it
+/// rejected.
+pub struct PolicyCatalog {
+    rule: &'static str,
+    catalog: Cow<'static, Catalog>,
+    bundles: Vec<String>,
+}
+
+impl PolicyCatalog {
+    /// `None` for a policy `migrate` does not act on. The settings are read leniently: the
+    /// policy validated them already.
+    #[must_use]
+    pub fn of(policy: &ScanPolicy) -> Option<Self> {
+        let [member] = policy.members.as_slice() else {
+            return None;
+        };
+        let rule = MIGRATING_POLICIES
+            .into_iter()
+            .find(|name| *name == policy.info.module)?;
+        let additions: Vec<ComponentPatch> =
+            serde_json::from_value(member.settings["catalog"].clone()).unwrap_or_default();
+        let catalog = extended_catalog(&additions).unwrap_or(Cow::Borrowed(Catalog::builtin()));
+        let bundles =
+            serde_json::from_value(member.settings["allowedBundles"].clone()).unwrap_or_default();
+        Some(Self {
+            rule,
+            catalog,
+            bundles,
+        })
     }
-    MIGRATING_POLICIES
-        .into_iter()
-        .find(|name| *name == policy.info.module)
-}
 
-/// The catalog and accepted bundles of a policy's settings (lenient: the policy validated
-/// them already).
-fn catalog_of(settings: &Value) -> (Cow<'static, Catalog>, Vec<String>) {
-    let additions: Vec<ComponentPatch> =
-        serde_json::from_value(settings["catalog"].clone()).unwrap_or_default();
-    let catalog = extended_catalog(&additions).unwrap_or(Cow::Borrowed(Catalog::builtin()));
-    let bundles = serde_json::from_value(settings["allowedBundles"].clone()).unwrap_or_default();
-    (catalog, bundles)
-}
+    /// The components the policy's rule reports in `object` (none when it is not a workload
+    /// the rules can read).
+    fn detections(&self, object: &Value) -> Vec<Detection<'_>> {
+        let kind = object["kind"].as_str().unwrap_or_default();
+        let Ok(Some(workload)) = Workload::from_object(kind, object) else {
+            return Vec::new();
+        };
+        if self.rule == "no-raw-datastores" {
+            raw_datastore_servers(&self.catalog, &workload, &self.bundles)
+        } else {
+            unsourced_applications(&self.catalog, &workload, &self.bundles)
+        }
+    }
 
-/// What `migrate` would write for `object`, rejected by `policy`: `None` when the policy is
-/// not one `migrate` acts on or the component has no mapping.
-#[must_use]
-pub fn offer_for(policy: &ScanPolicy, object: &Value) -> Option<Offer> {
-    let rule = rule_of(policy)?;
-    let (catalog, bundles) = catalog_of(&policy.members[0].settings);
-    let workload = Workload::from_object(object["kind"].as_str()?, object).ok()??;
-    let detections = detections(rule, &catalog, &workload, &bundles);
-    let component = detections.first()?.component;
-    upstream_first_migrate::offer(builtin_migrations().get(&component.id)?)
-}
-
-/// The components `rule` reports in `workload`.
-fn detections<'c>(
-    rule: &str,
-    catalog: &'c Catalog,
-    workload: &Workload,
-    bundles: &[String],
-) -> Vec<Detection<'c>> {
-    if rule == "no-raw-datastores" {
-        raw_datastore_servers(catalog, workload, bundles)
-    } else {
-        unsourced_applications(catalog, workload, bundles)
+    /// What `migrate` would write for `object`, which the policy rejected: `None` when the
+    /// component has no mapping.
+    #[must_use]
+    pub fn offer(&self, object: &Value) -> Option<Offer> {
+        let component = self.detections(object).first()?.component;
+        upstream_first_migrate::offer(builtin_migrations().get(&component.id)?)
     }
 }
 
@@ -111,10 +120,10 @@ pub fn migrate(
     options: &ScanOptions,
     target: Option<Target>,
 ) -> Migration {
-    let policies: Vec<ScanPolicy> = policies
+    let (policies, catalogs): (Vec<ScanPolicy>, Vec<PolicyCatalog>) = policies
         .into_iter()
-        .filter(|policy| rule_of(policy).is_some())
-        .collect();
+        .filter_map(|policy| PolicyCatalog::of(&policy).map(|catalog| (policy, catalog)))
+        .unzip();
     let objects: Vec<Value> = documents
         .objects
         .iter()
@@ -125,27 +134,16 @@ pub fn migrate(
         })
         .collect();
     let report = scan::scan(&policies, documents, Vec::new(), options);
-    let catalogs: Vec<(Cow<'static, Catalog>, Vec<String>)> = policies
-        .iter()
-        .map(|policy| catalog_of(&policy.members[0].settings))
-        .collect();
     let mut candidates = Vec::new();
     for evaluation in report.evaluations.iter().filter(|e| e.rejected) {
-        let (Some(object), Some(policy)) = (
+        let (Some(object), Some(policy), Some(catalog)) = (
             objects.get(evaluation.object),
             policies.get(evaluation.policy),
+            catalogs.get(evaluation.policy),
         ) else {
             continue;
         };
-        let (catalog, bundles) = &catalogs[evaluation.policy];
-        let kind = object["kind"].as_str().unwrap_or_default();
-        let Ok(Some(workload)) = Workload::from_object(kind, object) else {
-            continue;
-        };
-        let Some(rule) = rule_of(policy) else {
-            continue;
-        };
-        let detections = detections(rule, catalog, &workload, bundles);
+        let detections = catalog.detections(object);
         for detection in detections {
             candidates.push(Candidate {
                 object,

@@ -19,6 +19,7 @@ use crate::admission_rules::RequestKind;
 use crate::config::Mode;
 use crate::documents::{Documents, SourceObject};
 use crate::kinds::{equivalent_group_versions, group_version, resource_name};
+use crate::migrate::PolicyCatalog;
 use crate::policies::ScanPolicy;
 use crate::progress::Progress;
 use crate::report::{
@@ -441,11 +442,11 @@ pub fn scan(
     });
     progress.finish();
     evaluations.sort_by_key(|evaluation| (evaluation.object, evaluation.policy));
+    let catalogs: Vec<Option<PolicyCatalog>> = policies.iter().map(PolicyCatalog::of).collect();
     for evaluation in evaluations.iter_mut().filter(|e| e.rejected) {
-        evaluation.migration = crate::migrate::offer_for(
-            &policies[evaluation.policy],
-            &documents.objects[evaluation.object].object,
-        );
+        evaluation.migration = catalogs[evaluation.policy]
+            .as_ref()
+            .and_then(|catalog| catalog.offer(&documents.objects[evaluation.object].object));
     }
 
     let mut durations: Vec<Duration> = evaluations.iter().map(|e| e.duration).collect();
