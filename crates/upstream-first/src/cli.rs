@@ -18,7 +18,7 @@ use crate::config::{self, Config, ModuleRef};
 use crate::documents::{Documents, STDIN_NAME};
 use crate::migrate;
 use crate::output::{self, Format, RenderOptions};
-use crate::policies::{self, Cache, Selection};
+use crate::policies::{self, Cache, PolicySet, Selection};
 use crate::replay::Session;
 use crate::report::{
     EXIT_FAILURES, EXIT_OK, EXIT_USAGE_OR_INPUT, FailOn, ScanReport, peak_rss_kib,
@@ -450,6 +450,12 @@ fn load_config(paths: &[PathBuf], discover: bool) -> Result<Option<Config>, Fail
         .map_err(|e| Failure::usage(format!("{e}")))
 }
 
+/// The engine (with the module cache `cache` asks for) and the policies of `selection`.
+fn load_policies(cache: &CacheArgs, selection: &Selection) -> Result<PolicySet, Failure> {
+    let engine = policies::engine(&cache.cache()).map_err(|e| Failure::usage(e.to_string()))?;
+    policies::load(&engine, selection).map_err(|e| Failure::usage(e.to_string()))
+}
+
 fn scan_command(args: &ScanArgs) -> Result<u8, Failure> {
     let started = Instant::now();
     let destinations = destinations(args)?;
@@ -466,10 +472,7 @@ fn scan_command(args: &ScanArgs) -> Result<u8, Failure> {
         modules,
         settings: settings_overrides(&args.settings)?,
     };
-    let engine =
-        policies::engine(&args.cache.cache()).map_err(|e| Failure::usage(e.to_string()))?;
-    let mut policy_set =
-        policies::load(&engine, &selection).map_err(|e| Failure::usage(e.to_string()))?;
+    let mut policy_set = load_policies(&args.cache, &selection)?;
     let limits = args.limits.limits();
     for member in policy_set
         .policies
@@ -557,10 +560,7 @@ fn migrate_command(args: &MigrateArgs) -> Result<u8, Failure> {
         config,
         settings: settings_overrides(&args.settings)?,
     };
-    let engine =
-        policies::engine(&args.cache.cache()).map_err(|e| Failure::usage(e.to_string()))?;
-    let policy_set =
-        policies::load(&engine, &selection).map_err(|e| Failure::usage(e.to_string()))?;
+    let policy_set = load_policies(&args.cache, &selection)?;
     let documents = Documents::read_paths(&args.paths);
     let objects = documents.objects.len();
     let options = ScanOptions {
