@@ -32,6 +32,8 @@ fn main() {
     println!("cargo:rerun-if-env-changed=CARGO_TARGET_DIR");
     println!("cargo:rerun-if-changed=src/builtin_names.rs");
 
+    // A web page (the playground) cannot run native code: embed only the modules there.
+    let native = env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|arch| arch != "wasm32");
     let mut generated = String::from("&[\n");
     for name in BUILTIN_POLICY_NAMES {
         let wasm = policies_dir.join(name).join("annotated-policy.wasm");
@@ -41,7 +43,7 @@ fn main() {
         let digest = policies_dir
             .join(name)
             .join("annotated-policy.cwasm.sha256");
-        let precompiled = if code.is_file() && digest.is_file() {
+        let precompiled = if native && code.is_file() && digest.is_file() {
             format!(
                 "Some(Precompiled {{ code: include_bytes!({:?}), wasm_digest: include_str!({:?}) }})",
                 code.display().to_string(),

@@ -2,10 +2,13 @@
 //!
 //! - `cargo xtask build`: build every policy for `wasm32-wasip1` into `target/policies/`, and
 //!   annotate each one (`target/policies/<policy>/annotated-policy.wasm`, as `kwctl annotate`)
-//! - `cargo xtask test`: build the policies, then run every test of the workspace
+//! - `cargo xtask test`: build the policies, then run every test of the workspace, then build
+//!   the playground and run its browser tests
 //! - `cargo xtask demo`: build the policies, then scan the example bundle with the scanner
 //! - `cargo xtask bench`: build the policies and run the benchmarks
 //! - `cargo xtask scan-bench`: build the policies and run the scanner's benchmark only
+//! - `cargo xtask playground [--test|--no-serve]`: build the browser playground, then serve it
+//!   on <http://127.0.0.1:8088/> (or run its browser tests, or stop there)
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,11 +16,15 @@ use std::process::Command;
 use std::{env, fs};
 
 use anyhow::{Context, Result, bail};
+
+mod playground;
 use policy_host::{EngineConfig, PolicyEngine};
 use sha2::{Digest, Sha256};
 use upstream_first_rules::fuzzing::{PACKED_CORPUS_EXTENSION, pack_corpus, unpack_corpus};
 
 const WASM_TARGET: &str = "wasm32-wasip1";
+/// Where `cargo xtask playground` serves the page.
+const PLAYGROUND_PORT: u16 = 8088;
 
 /// Crates built to `.wasm`: the policies, and the test-only policy that proves the host's limits.
 const POLICIES: [&str; 5] = [
@@ -43,7 +50,18 @@ fn main() -> Result<()> {
         "build" => build().map(|_| ()),
         "test" => {
             build()?;
-            cargo(&["test", "--workspace"], rest)
+            cargo(&["test", "--workspace"], rest)?;
+            let site = playground::build()?;
+            playground::test(&site)
+        }
+        "playground" => {
+            build()?;
+            let site = playground::build()?;
+            match rest.first().map(String::as_str) {
+                Some("--test") => playground::test(&site),
+                Some("--no-serve") => Ok(()),
+                _ => playground::serve(&site, PLAYGROUND_PORT),
+            }
         }
         "demo" => {
             build()?;
@@ -67,7 +85,7 @@ fn main() -> Result<()> {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask <build|test|demo|bench|scan-bench|corpus pack|corpus unpack> [extra cargo args]"
+                "usage: cargo xtask <build|test|demo|bench|scan-bench|corpus pack|corpus unpack|playground [--test|--no-serve]> [extra cargo args]"
             );
             if task == "help" {
                 Ok(())
@@ -213,7 +231,7 @@ fn workspace_root() -> PathBuf {
 
 /// Builds every policy for wasm32-wasip1 and copies it to `target/policies/<name>.wasm`.
 fn build() -> Result<Vec<PathBuf>> {
-    ensure_wasm_target()?;
+    ensure_target(WASM_TARGET)?;
     // `cargo rustc --crate-type cdylib`, not `cargo build`: the policy crates are also rlibs
     // (the fuzz targets and replay tests link them natively), and rustc skips LTO for every
     // output when an rlib is among them (rust-lang/rust#51009), which costs ~25% of wasm size.
@@ -233,8 +251,7 @@ fn build() -> Result<Vec<PathBuf>> {
         )?;
     }
     let root = workspace_root();
-    let target_dir =
-        env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let target_dir = target_dir();
     let out_dir = target_dir.join("policies");
     fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
     let engine = PolicyEngine::new(EngineConfig::default())
@@ -386,18 +403,23 @@ fn precompile(engine: &PolicyEngine, annotated: &Path) -> Result<PathBuf> {
     Ok(code_path)
 }
 
-fn ensure_wasm_target() -> Result<()> {
+/// The target directory: `$CARGO_TARGET_DIR`, else the workspace's `target/`.
+fn target_dir() -> PathBuf {
+    env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace_root().join("target"), PathBuf::from)
+}
+
+fn ensure_target(target: &str) -> Result<()> {
     let installed = Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()
         .context("running rustup (is it installed?)")?;
     if String::from_utf8_lossy(&installed.stdout)
         .lines()
-        .any(|l| l.trim() == WASM_TARGET)
+        .any(|l| l.trim() == target)
     {
         return Ok(());
     }
-    run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+    run(Command::new("rustup").args(["target", "add", target]))
 }
 
 fn cargo(args: &[&str], extra: &[String]) -> Result<()> {

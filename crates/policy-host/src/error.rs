@@ -49,7 +49,7 @@ pub enum HostError {
         /// Name of the module.
         module: String,
         /// What wasmtime-provider reported.
-        source: wasmtime_provider::errors::Error,
+        source: crate::module::ProviderError,
     },
 
     /// A new instance could not be created, or its initialisation (`wapc_init`, `_start`)
@@ -59,7 +59,7 @@ pub enum HostError {
         /// Name of the module.
         module: String,
         /// What waPC reported.
-        source: wapc::errors::Error,
+        source: crate::module::InstanceError,
     },
 
     /// A waPC function that must answer for the host to proceed (`protocol_version`) failed.

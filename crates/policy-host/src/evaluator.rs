@@ -20,14 +20,12 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use serde_json::Value;
-use wapc::WapcHost;
-
 use crate::capabilities::{HostCallExchange, HostContext, dispatch};
 use crate::error::{HostError, Result};
-use crate::module::PolicyModule;
+use crate::module::{GuestError, Instance, PolicyModule};
 use crate::request::ValidateRequest;
 use crate::response::{AdmissionResponse, SettingsValidationResponse, ValidationResponse};
+use serde_json::Value;
 
 /// What the host callback shares with the evaluator.
 #[derive(Debug, Default)]
@@ -73,7 +71,7 @@ fn lock(session: &Mutex<Session>) -> MutexGuard<'_, Session> {
 pub struct PolicyEvaluator {
     module: PolicyModule,
     session: Arc<Mutex<Session>>,
-    instance: Option<WapcHost>,
+    instance: Option<Instance>,
     fresh_instance_per_evaluation: bool,
 }
 
@@ -248,7 +246,7 @@ impl PolicyEvaluator {
         &mut self,
         function: &str,
         payload: &[u8],
-    ) -> Result<std::result::Result<Vec<u8>, wapc::errors::Error>> {
+    ) -> Result<std::result::Result<Vec<u8>, GuestError>> {
         lock(&self.session).exchanges.clear();
         let instance = match self.instance.take() {
             Some(instance) => instance,
@@ -261,31 +259,21 @@ impl PolicyEvaluator {
         Ok(result)
     }
 
-    fn instantiate(&self) -> Result<WapcHost> {
-        let module = self.module.name().to_owned();
-        let provider = self
-            .module
-            .pre()
-            .rehydrate(Some(self.module.deadlines()))
-            .map_err(|source| HostError::Prepare {
-                module: module.clone(),
-                source,
-            })?;
-        let callback = host_callback(Arc::clone(&self.session));
-        WapcHost::new(Box::new(provider), Some(Box::new(callback)))
-            .map_err(|source| HostError::Instantiate { module, source })
+    fn instantiate(&self) -> Result<Instance> {
+        self.module
+            .instantiate(host_callback(Arc::clone(&self.session)))
     }
 }
 
-/// What a waPC host callback returns: the answer, or the error text the guest receives.
-type HostCallResult = std::result::Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>>;
+/// The host side of an instance's host calls (binding, namespace, operation, payload): the
+/// answer, or the error text the guest receives. Each backend wraps it in its waPC host.
+pub(crate) type HostCallback =
+    Box<dyn Fn(&str, &str, &str, &[u8]) -> std::result::Result<Vec<u8>, String> + Send + Sync>;
 
 /// The waPC host callback of an instance: dispatches to the session's context and records the
 /// exchange (except `tracing` calls, which are the guest's logs).
-fn host_callback(
-    session: Arc<Mutex<Session>>,
-) -> impl Fn(u64, &str, &str, &str, &[u8]) -> HostCallResult + Send + Sync + 'static {
-    move |_instance_id, binding, namespace, operation, payload| {
+fn host_callback(session: Arc<Mutex<Session>>) -> HostCallback {
+    Box::new(move |binding, namespace, operation, payload| {
         let mut session = lock(&session);
         let answer = dispatch(&session.context, binding, namespace, operation, payload);
         if namespace != "tracing" {
@@ -297,6 +285,6 @@ fn host_callback(
                 answer: answer.clone(),
             });
         }
-        answer.map_err(Into::into)
-    }
+        answer
+    })
 }

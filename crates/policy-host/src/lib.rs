@@ -9,6 +9,8 @@
 //! - [`PolicyEvaluator`]: one waPC instance (per thread) that answers `protocol_version`,
 //!   `validate_settings` and `validate`, and turns the guest's answer into the
 //!   [`AdmissionResponse`] kwctl prints;
+//! - in a web page (`wasm32-unknown-unknown`, the playground), the same API runs the modules on
+//!   the page's WebAssembly engine through the waPC host of `js/wapc-host.js` (`cfg(browser)`);
 //! - [`HostContext`]: what the policy may see through host capabilities: an [`ObjectStore`] of
 //!   Kubernetes objects, its `contextAwareResources` and its allowed [`HostCapabilities`].
 //!
@@ -51,6 +53,12 @@
 pub mod capabilities;
 pub mod error;
 pub mod evaluator;
+pub mod limits;
+#[cfg(not(browser))]
+pub mod module;
+/// The browser backend: the same API, the modules run by the page's WebAssembly engine.
+#[cfg(browser)]
+#[path = "browser.rs"]
 pub mod module;
 pub mod request;
 pub mod response;

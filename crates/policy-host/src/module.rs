@@ -19,39 +19,20 @@ use wasmtime_provider::{
 
 use crate::capabilities::HostContext;
 use crate::error::{HostError, Result};
-use crate::evaluator::PolicyEvaluator;
+use crate::evaluator::{HostCallback, PolicyEvaluator};
+pub use crate::limits::{EngineConfig, Limits};
+
+/// One waPC instance of a module.
+pub(crate) type Instance = wapc::WapcHost;
+/// How a guest call fails (a trap, a deadline, the guest's own error).
+pub(crate) type GuestError = wapc::errors::Error;
+/// Why a compiled module could not be linked for instantiation.
+pub(crate) type ProviderError = wasmtime_provider::errors::Error;
+/// Why an instance could not be created or initialised.
+pub(crate) type InstanceError = wapc::errors::Error;
 
 /// Set to `1`, the engine writes a perf map of the compiled guest code, for `perf`.
 pub const PERF_MAP_ENV: &str = "POLICY_HOST_PERF_MAP";
-
-/// How the shared engine is configured.
-#[derive(Debug, Clone)]
-pub struct EngineConfig {
-    /// Period of the epoch ticker: the precision of execution deadlines (a deadline fires
-    /// between one tick early and one tick late). Default: 10 ms.
-    pub epoch_tick: Duration,
-    /// Directory of the on-disk cache of compiled modules: each module is stored as wasmtime's
-    /// serialised code (`<sha256 of the wasm>-<engine fingerprint>.cwasm`), so that a module
-    /// compiled once is memory-mapped, not recompiled, by the next process. Default: no cache.
-    pub cache_dir: Option<PathBuf>,
-    /// Whether traps carry a wasm backtrace. wasmtime-provider reports a failed call with the
-    /// error's top-level text only, which is the backtrace when there is one (and the trap reason
-    /// is lost), or the trap reason when there is none. So with `false` (the default) the `500`
-    /// of a trapping policy says ``wasm trap: wasm `unreachable` instruction executed``; with
-    /// `true` it shows the frames instead, exactly as policy-server's default engine does
-    /// (useful for policies built with symbols).
-    pub wasm_backtraces: bool,
-}
-
-impl Default for EngineConfig {
-    fn default() -> Self {
-        Self {
-            epoch_tick: Duration::from_millis(10),
-            cache_dir: None,
-            wasm_backtraces: false,
-        }
-    }
-}
 
 /// The wasmtime engine shared by policy modules, with its epoch ticker thread.
 ///
@@ -166,31 +147,6 @@ fn start_ticker(engine: &wasmtime::Engine, tick: Duration) -> Result<()> {
         })
         .map(drop)
         .map_err(HostError::Ticker)
-}
-
-/// Per-instance limits of a policy module.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Limits {
-    /// Wall-clock budget of one guest call (`validate`, `validate_settings`, ...) and of the
-    /// instance initialisation; past it the guest is interrupted. `None`: no deadline.
-    /// Default: 2 s.
-    pub execution_deadline: Option<Duration>,
-    /// Maximum size of the linear memory of an instance; growing past it fails, which Rust
-    /// guests treat as an allocation failure (they abort, i.e. trap). `None`: the wasm32
-    /// maximum (4 GiB). Default: 256 MiB.
-    pub max_memory_bytes: Option<usize>,
-    /// Maximum number of elements of each table of an instance. Default: 100 000.
-    pub max_table_elements: Option<usize>,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            execution_deadline: Some(Duration::from_secs(2)),
-            max_memory_bytes: Some(256 << 20),
-            max_table_elements: Some(100_000),
-        }
-    }
 }
 
 /// A compiled policy, ready to be instantiated any number of times, from any thread.
@@ -414,12 +370,30 @@ impl PolicyModule {
             })
     }
 
-    pub(crate) fn pre(&self) -> &WasmtimeEngineProviderPre {
-        &self.inner.pre
-    }
-
-    pub(crate) fn deadlines(&self) -> EpochDeadlines {
-        self.inner.deadlines
+    /// A new waPC instance whose host calls `callback` answers.
+    pub(crate) fn instantiate(&self, callback: HostCallback) -> Result<Instance> {
+        let module = self.inner.name.clone();
+        let provider = self
+            .inner
+            .pre
+            .rehydrate(Some(self.inner.deadlines))
+            .map_err(|source| HostError::Prepare {
+                module: module.clone(),
+                source,
+            })?;
+        let callback = move |_instance_id: u64,
+                             binding: &str,
+                             namespace: &str,
+                             operation: &str,
+                             payload: &[u8]|
+              -> std::result::Result<
+            Vec<u8>,
+            Box<dyn std::error::Error + Send + Sync>,
+        > {
+            callback(binding, namespace, operation, payload).map_err(Into::into)
+        };
+        wapc::WapcHost::new(Box::new(provider), Some(Box::new(callback)))
+            .map_err(|source| HostError::Instantiate { module, source })
     }
 }
 

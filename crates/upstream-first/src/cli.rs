@@ -498,17 +498,7 @@ fn scan_command(args: &ScanArgs) -> Result<u8, Failure> {
         jobs: args.jobs,
         progress: !args.no_progress && std::io::stderr().is_terminal(),
     };
-    let mut context_objects: Vec<Value> = Vec::with_capacity(context.objects.len());
-    let mut context_errors = context.errors;
-    for mut source in context.objects {
-        crate::requests::apply_default_namespace(&mut source.object, &args.namespace);
-        context_objects.push(source.object);
-    }
-    let mut report = scan::scan(&policy_set.policies, documents, context_objects, &options);
-    report.errors.append(&mut context_errors);
-    let mut notes = policy_set.notes.clone();
-    notes.append(&mut report.notes);
-    report.notes = notes;
+    let mut report = scan::scan_inputs(&policy_set, documents, context, &options);
     report.stats.load_policies = loaded;
     report.stats.read_inputs = read;
     report.stats.peak_rss_kib = peak_rss_kib();

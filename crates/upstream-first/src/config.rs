@@ -294,25 +294,43 @@ impl Config {
         }
         for path in &files {
             let documents = Documents::read_paths(std::slice::from_ref(path));
-            if let Some(error) = documents.errors.first() {
-                let location = error.to_string();
-                let origin = location
-                    .strip_suffix(&format!(": {}", error.message))
-                    .unwrap_or(&error.file)
-                    .to_owned();
-                return Err(ConfigError {
-                    origin,
-                    message: error.message.clone(),
-                });
-            }
             let base = if path.is_dir() {
                 Some(path.clone())
             } else {
                 path.parent().map(Path::to_path_buf)
             };
-            config.add_documents(&documents, base.as_deref())?;
+            config.add_readable_documents(&documents, base.as_deref())?;
         }
         Ok(config)
+    }
+
+    /// Reads the policy resources of one configuration text, named `file` in messages (the
+    /// playground's editor, where modules are built-in: a relative path has no base).
+    pub fn from_text(file: &str, text: &str) -> Result<Self, ConfigError> {
+        let mut config = Self::default();
+        config.add_readable_documents(&Documents::parse(file, text), None)?;
+        Ok(config)
+    }
+
+    /// [`Self::add_documents`], when every document could be read: a configuration is used
+    /// whole or not at all.
+    fn add_readable_documents(
+        &mut self,
+        documents: &Documents,
+        base: Option<&Path>,
+    ) -> Result<(), ConfigError> {
+        if let Some(error) = documents.errors.first() {
+            let location = error.to_string();
+            let origin = location
+                .strip_suffix(&format!(": {}", error.message))
+                .unwrap_or(&error.file)
+                .to_owned();
+            return Err(ConfigError {
+                origin,
+                message: error.message.clone(),
+            });
+        }
+        self.add_documents(documents, base)
     }
 
     /// Adds the policy resources of parsed documents (`base`: where relative modules are).

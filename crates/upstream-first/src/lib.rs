@@ -33,3 +33,4 @@ pub mod replay;
 pub mod report;
 pub mod requests;
 pub mod scan;
+pub mod workers;

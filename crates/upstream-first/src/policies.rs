@@ -19,6 +19,7 @@ use crate::builtin::{self, BUILTIN_POLICY_NAMES};
 use crate::config::{
     Config, Expression, MemberSpec, Mode, ModuleRef, PolicyResourceKind, PolicySpec,
 };
+use crate::workers;
 
 /// Environment variable naming the directory of compiled modules.
 pub const CACHE_DIR_ENV: &str = "UPSTREAM_FIRST_CACHE_DIR";
@@ -163,59 +164,46 @@ pub fn load_modules(
     let errors = Mutex::new(errors);
     let next = std::sync::atomic::AtomicUsize::new(0);
     let in_flight = (Mutex::new(0usize), std::sync::Condvar::new());
-    let workers = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(modules.len())
-        .max(1);
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some((reference, (name, bytes, metadata, precompiled))) =
-                        modules.get(index)
-                    else {
-                        return;
-                    };
-                    let (bytes_in_flight, done) = &in_flight;
-                    let mut compiling = lock(bytes_in_flight);
-                    while *compiling > 0
-                        && *compiling + bytes.len() > MAX_WASM_BYTES_COMPILED_AT_ONCE
-                    {
-                        compiling = done
-                            .wait(compiling)
-                            .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    }
-                    *compiling += bytes.len();
-                    drop(compiling);
-                    let module = match precompiled {
-                        Some(precompiled) => PolicyModule::from_bytes_precompiled(
-                            engine,
-                            name.clone(),
-                            bytes,
-                            *precompiled,
-                            Limits::default(),
-                        ),
-                        None => {
-                            PolicyModule::from_bytes(engine, name.clone(), bytes, Limits::default())
-                        }
-                    };
-                    let result = module
-                        .map(|module| LoadedModule {
-                            module,
-                            metadata: metadata.clone(),
-                        })
-                        .map_err(|e| e.to_string());
-                    *lock(bytes_in_flight) -= bytes.len();
-                    done.notify_all();
-                    match result {
-                        Ok(module) => {
-                            lock(&loaded).insert((*reference).clone(), module);
-                        }
-                        Err(message) => lock(&errors).push(message),
-                    }
+    let jobs = workers::available().min(modules.len());
+    workers::run(jobs, || {
+        loop {
+            let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some((reference, (name, bytes, metadata, precompiled))) = modules.get(index) else {
+                return;
+            };
+            let (bytes_in_flight, done) = &in_flight;
+            let mut compiling = lock(bytes_in_flight);
+            while *compiling > 0 && *compiling + bytes.len() > MAX_WASM_BYTES_COMPILED_AT_ONCE {
+                compiling = done
+                    .wait(compiling)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+            }
+            *compiling += bytes.len();
+            drop(compiling);
+            let module = match precompiled {
+                Some(precompiled) => PolicyModule::from_bytes_precompiled(
+                    engine,
+                    name.clone(),
+                    bytes,
+                    *precompiled,
+                    Limits::default(),
+                ),
+                None => PolicyModule::from_bytes(engine, name.clone(), bytes, Limits::default()),
+            };
+            let result = module
+                .map(|module| LoadedModule {
+                    module,
+                    metadata: metadata.clone(),
+                })
+                .map_err(|e| e.to_string());
+            *lock(bytes_in_flight) -= bytes.len();
+            done.notify_all();
+            match result {
+                Ok(module) => {
+                    lock(&loaded).insert((*reference).clone(), module);
                 }
-            });
+                Err(message) => lock(&errors).push(message),
+            }
         }
     });
     let mut errors = errors
@@ -553,29 +541,22 @@ fn validate_settings(policies: &[ScanPolicy]) -> Result<(), PolicyError> {
         .collect();
     let errors = Mutex::new(Vec::new());
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(members.len())
-        .max(1);
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some((policy, member)) = members.get(index) else {
-                        return;
-                    };
-                    let mut evaluator = member.module.evaluator(policy_host::HostContext::new());
-                    let refusal = match evaluator.validate_settings(&member.settings) {
-                        Ok(response) if response.valid => None,
-                        Ok(response) => Some(response.message.unwrap_or_default()),
-                        Err(e) => Some(e.to_string()),
-                    };
-                    if let Some(message) = refusal {
-                        lock(&errors).push(settings_error(policy, member, &message));
-                    }
-                }
-            });
+    let jobs = workers::available().min(members.len());
+    workers::run(jobs, || {
+        loop {
+            let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some((policy, member)) = members.get(index) else {
+                return;
+            };
+            let mut evaluator = member.module.evaluator(policy_host::HostContext::new());
+            let refusal = match evaluator.validate_settings(&member.settings) {
+                Ok(response) if response.valid => None,
+                Ok(response) => Some(response.message.unwrap_or_default()),
+                Err(e) => Some(e.to_string()),
+            };
+            if let Some(message) = refusal {
+                lock(&errors).push(settings_error(policy, member, &message));
+            }
         }
     });
     let mut errors = errors

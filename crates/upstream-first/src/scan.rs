@@ -9,7 +9,9 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use web_time::Instant;
 
 use policy_host::{AdmissionResponse, HostContext, ObjectStore, PolicyEvaluator, ValidateRequest};
 use serde_json::Value;
@@ -20,12 +22,13 @@ use crate::config::Mode;
 use crate::documents::{Documents, SourceObject};
 use crate::kinds::{equivalent_group_versions, group_version, resource_name};
 use crate::migrate::PolicyCatalog;
-use crate::policies::ScanPolicy;
+use crate::policies::{PolicySet, ScanPolicy};
 use crate::progress::Progress;
 use crate::report::{
     Evaluation, ObjectRecord, PolicyRecord, ScanReport, ScanStats, Verdict, object_uid,
 };
 use crate::requests::{CREATE, ObjectId, apply_default_namespace, create_request};
+use crate::workers;
 
 /// The label the API server gives every namespace (what `namespaceSelector`s usually use).
 pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
@@ -303,6 +306,29 @@ fn judge(
     }
 }
 
+/// A scan as `upstream-first scan` runs it (and the playground): `documents` evaluated,
+/// `context`'s objects only visible to the context-aware policies, the notes of loading the
+/// policies first and the errors of reading the context with the inputs'.
+#[must_use]
+pub fn scan_inputs(
+    policy_set: &PolicySet,
+    documents: Documents,
+    context: Documents,
+    options: &ScanOptions,
+) -> ScanReport {
+    let mut context_objects: Vec<Value> = Vec::with_capacity(context.objects.len());
+    for mut source in context.objects {
+        apply_default_namespace(&mut source.object, &options.default_namespace);
+        context_objects.push(source.object);
+    }
+    let mut report = scan(&policy_set.policies, documents, context_objects, options);
+    report.errors.extend(context.errors);
+    let mut notes = policy_set.notes.clone();
+    notes.append(&mut report.notes);
+    report.notes = notes;
+    report
+}
+
 /// Scans `documents` with `policies`; `context` objects are visible to context-aware policies
 /// but not evaluated.
 #[must_use]
@@ -367,7 +393,7 @@ pub fn scan(
         .filter(|i| !plans[*i].is_empty())
         .collect();
     let jobs = match options.jobs {
-        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        0 => workers::available(),
         jobs => jobs,
     }
     .min(work.len())
@@ -375,71 +401,62 @@ pub fn scan(
     let next = AtomicUsize::new(0);
     let progress = Progress::start(options.progress, work.len());
     let prepare = start.elapsed();
-    let (mut evaluations, failed_workers, first_evaluations) = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..jobs)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut evaluators: Vec<Option<Vec<PolicyEvaluator>>> =
-                        (0..policies.len()).map(|_| None).collect();
-                    let mut done = Vec::new();
-                    let mut first_evaluations = Duration::ZERO;
-                    loop {
-                        let position = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&object) = work.get(position) else {
-                            break;
-                        };
-                        let source = &documents.objects[object];
-                        let uid = &objects[object].uid;
-                        let request = create_request(&source.object, uid.clone(), None);
-                        for (index, conversion) in &plans[object] {
-                            let index = *index;
-                            let converted = conversion.as_deref().map(|api_version| {
-                                create_request(&source.object, uid.clone(), Some(api_version))
-                            });
-                            let policy = &policies[index];
-                            let first = evaluators[index].is_none();
-                            let member_evaluators = evaluators[index].get_or_insert_with(|| {
-                                policy
-                                    .members
-                                    .iter()
-                                    .zip(&contexts[index])
-                                    .map(|(member, context)| {
-                                        member.module.evaluator(context.clone())
-                                    })
-                                    .collect()
-                            });
-                            let started = Instant::now();
-                            let response = evaluate(
-                                policy,
-                                member_evaluators,
-                                converted.as_ref().unwrap_or(&request),
-                            );
-                            let elapsed = started.elapsed();
-                            if first {
-                                first_evaluations += elapsed;
-                            }
-                            done.push(judge(policy, response, object, index, elapsed));
-                        }
-                        progress.advance();
-                    }
-                    (done, first_evaluations)
-                })
-            })
-            .collect();
-        let mut evaluations: Vec<Evaluation> = Vec::new();
-        let mut failed_workers = 0;
+    let worker = || {
+        let mut evaluators: Vec<Option<Vec<PolicyEvaluator>>> =
+            (0..policies.len()).map(|_| None).collect();
+        let mut done = Vec::new();
         let mut first_evaluations = Duration::ZERO;
-        for worker in workers {
-            match worker.join() {
-                Ok((done, first)) => {
-                    evaluations.extend(done);
-                    first_evaluations += first;
+        loop {
+            let position = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&object) = work.get(position) else {
+                break;
+            };
+            let source = &documents.objects[object];
+            let uid = &objects[object].uid;
+            let request = create_request(&source.object, uid.clone(), None);
+            for (index, conversion) in &plans[object] {
+                let index = *index;
+                let converted = conversion.as_deref().map(|api_version| {
+                    create_request(&source.object, uid.clone(), Some(api_version))
+                });
+                let policy = &policies[index];
+                let first = evaluators[index].is_none();
+                let member_evaluators = evaluators[index].get_or_insert_with(|| {
+                    policy
+                        .members
+                        .iter()
+                        .zip(&contexts[index])
+                        .map(|(member, context)| member.module.evaluator(context.clone()))
+                        .collect()
+                });
+                let started = Instant::now();
+                let response = evaluate(
+                    policy,
+                    member_evaluators,
+                    converted.as_ref().unwrap_or(&request),
+                );
+                let elapsed = started.elapsed();
+                if first {
+                    first_evaluations += elapsed;
                 }
-                Err(_) => failed_workers += 1,
+                done.push(judge(policy, response, object, index, elapsed));
             }
+            progress.advance();
         }
-        (evaluations, failed_workers, first_evaluations)
-    });
+        (done, first_evaluations)
+    };
+    let mut evaluations: Vec<Evaluation> = Vec::new();
+    let mut failed_workers = 0;
+    let mut first_evaluations = Duration::ZERO;
+    for outcome in workers::run(jobs, worker) {
+        match outcome {
+            Some((done, first)) => {
+                evaluations.extend(done);
+                first_evaluations += first;
+            }
+            None => failed_workers += 1,
+        }
+    }
     progress.finish();
     evaluations.sort_by_key(|evaluation| (evaluation.object, evaluation.policy));
     let catalogs: Vec<Option<PolicyCatalog>> = policies.iter().map(PolicyCatalog::of).collect();
