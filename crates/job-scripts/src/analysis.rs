@@ -1,10 +1,13 @@
 //! The entry point: one container's command line, followed through shells, wrappers, script
 //! files, database clients, HTTP clients and migration tools.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use crate::clients::{self, Client, Source, VIA_ARGUMENT};
 use crate::http;
+use crate::launch::{
+    SHELL, SHELLS, ShellArgs, kubernetes_expand, shebang_shell, shell_args, unwrap_command,
+};
 use crate::model::{
     Analysis, ContainerInput, Finding, FindingKind, Options, RecognisedTool, Resolution,
     ScriptResolver,
@@ -12,13 +15,10 @@ use crate::model::{
 use crate::mongo;
 use crate::shell::{Depth, ScriptError, ShellState, SimpleCmd, Sink, Stdin, Vars, Walker};
 use crate::sql;
-use crate::text::{Field, basename, join_fields, normalize_path, shorten};
+use crate::text::{Field, basename, join_fields, looks_secret, normalize_path, shorten};
 use crate::tools;
 use crate::xargs;
 
-/// Client name of findings about shell scripts themselves when the shell's own name is not
-/// known (`su -c`, a script file without a shebang); otherwise findings name it (`bash`).
-pub const SHELL: &str = "sh";
 /// [`Finding::operation`] of an [`FindingKind::OpaqueScript`]: a file that cannot be read.
 pub const OPAQUE_FILE: &str = "file";
 /// [`Finding::operation`] of an [`FindingKind::OpaqueScript`]: a pipe from an unknown program.
@@ -34,25 +34,8 @@ pub const OPAQUE_PARSE: &str = "parse";
 /// [`MAX_SCRIPT_BYTES`](crate::MAX_SCRIPT_BYTES).
 pub const OPAQUE_TOO_LARGE: &str = "too large";
 
-/// Shells whose `-c` and script arguments are read.
-const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "yash"];
-/// Most wrappers (`exec env timeout …`) stripped from one command.
-const MAX_WRAPPERS: usize = 8;
 /// `via` of an included SQL file (`\i`, `source`, `:r`).
 const VIA_INCLUDE: &str = "include";
-/// Parts of a variable name that mark its value as secret, anywhere in the name.
-const SECRET_NAME_PARTS: &[&str] = &[
-    "PASSWORD",
-    "PASSWD",
-    "PASSPHRASE",
-    "SECRET",
-    "TOKEN",
-    "CREDENTIAL",
-    "APIKEY",
-    "PRIVATE",
-];
-/// Words of a variable name (split on `_`) that mark its value as secret.
-const SECRET_NAME_WORDS: &[&str] = &["KEY", "PASS", "PWD", "PW", "AUTH", "CERT", "DSN"];
 /// Shown instead of a password written in a URL.
 pub const HIDDEN: &str = "***";
 /// Shorter values are not hidden: `1`, `on` or `no` are switches, not credentials, and hiding
@@ -225,33 +208,10 @@ impl Analyzer<'_> {
     /// `sh [options] -c SCRIPT [arg0 args…]`, `sh FILE args…`, `… | sh`.
     fn shell(&mut self, argv: &[Field], stdin: &Stdin, ctx: &Ctx) {
         let shell = basename(argv[0].as_str());
-        let mut i = 1;
-        let mut command_mode = false;
-        while let Some(a) = argv.get(i) {
-            let a = a.as_str();
-            if a == "--" || a == "-" {
-                i += 1;
-                break;
-            }
-            if let Some(long) = a.strip_prefix("--") {
-                i += if matches!(long, "rcfile" | "init-file") {
-                    2
-                } else {
-                    1
-                };
-                continue;
-            }
-            if a.len() > 1 && (a.starts_with('-') || a.starts_with('+')) {
-                command_mode |= a.contains('c');
-                i += if a.contains('o') || a.contains('O') {
-                    2
-                } else {
-                    1
-                };
-                continue;
-            }
-            break;
-        }
+        let ShellArgs {
+            command_mode,
+            operand: i,
+        } = shell_args(argv);
         if command_mode {
             let Some(script) = argv.get(i) else {
                 return;
@@ -717,20 +677,6 @@ impl Ctx {
     }
 }
 
-/// Whether a variable name says its value is a credential: `PGPASSWORD`, `DB_PASS`,
-/// `API_TOKEN`, `AWS_SECRET_ACCESS_KEY`, `HASURA_GRAPHQL_ADMIN_SECRET`, `AUTH`…
-/// (`PWD`, the working directory, is not one).
-pub(crate) fn looks_secret(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    if upper == "PWD" || upper == "OLDPWD" {
-        return false;
-    }
-    SECRET_NAME_PARTS.iter().any(|part| upper.contains(part))
-        || upper
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .any(|word| SECRET_NAME_WORDS.contains(&word))
-}
-
 /// Replaces every occurrence of a secret value with its variable (`$PGPASSWORD`), and the
 /// password of a URL written with credentials (`postgres://app:…@db`) with [`HIDDEN`].
 fn redact(text: &str, secrets: &[(&str, &str)]) -> String {
@@ -836,198 +782,11 @@ impl Sink for Analyzer<'_> {
     }
 }
 
-/// The shell a script file run as a program runs in: its shebang's, or [`SHELL`] without one;
-/// `None` when it is not a shell script.
-fn shebang_shell(text: &str) -> Option<&str> {
-    let Some(shebang) = text.strip_prefix("#!") else {
-        return Some(SHELL);
-    };
-    let line = shebang.lines().next().unwrap_or("");
-    let mut words = line.split_whitespace();
-    let mut interpreter = basename(words.next().unwrap_or(""));
-    if interpreter == "env" {
-        interpreter = words.find(|w| !w.starts_with('-')).unwrap_or("");
-    }
-    let interpreter = basename(interpreter);
-    SHELLS.contains(&interpreter).then_some(interpreter)
-}
-
-/// Skips command wrappers (`exec`, `env A=1`, `timeout 30`, `gosu user`, `kubectl exec … --`);
-/// returns where the real command starts and the variables the wrappers set.
-fn unwrap_command(argv: &[Field]) -> (usize, Vec<(String, Field)>) {
-    let mut i = 0;
-    let mut env = Vec::new();
-    for _ in 0..MAX_WRAPPERS {
-        let Some(first) = argv.get(i) else {
-            break;
-        };
-        let arg = |k: usize| argv.get(k).map_or("", Field::as_str);
-        match basename(first.as_str()) {
-            "exec" | "command" | "builtin" | "nohup" | "time" | "setsid" | "tini" | "dumb-init"
-            | "catatonit" | "stdbuf" | "ionice" | "chrt" => {
-                i += 1;
-                while arg(i).starts_with('-') {
-                    let takes_value = arg(i) == "-a";
-                    let end = arg(i) == "--";
-                    i += if takes_value { 2 } else { 1 };
-                    if end {
-                        break;
-                    }
-                }
-            }
-            "env" => {
-                i += 1;
-                loop {
-                    let a = arg(i);
-                    if matches!(a, "-u" | "--unset" | "-C" | "--chdir" | "-S") {
-                        i += 2;
-                    } else if a.starts_with('-') {
-                        i += 1;
-                    } else if let Some((name, _)) = a.split_once('=') {
-                        if let Some(f) = argv.get(i) {
-                            env.push((name.to_owned(), f.tail(name.len() + 1)));
-                        }
-                        i += 1;
-                    } else {
-                        break;
-                    }
-                }
-            }
-            "nice" => {
-                i += 1;
-                if arg(i) == "-n" {
-                    i += 2;
-                } else if arg(i).starts_with('-') {
-                    i += 1;
-                }
-            }
-            "timeout" => {
-                i += 1;
-                while arg(i).starts_with('-') {
-                    i += if matches!(arg(i), "-s" | "-k" | "--signal" | "--kill-after") {
-                        2
-                    } else {
-                        1
-                    };
-                }
-                i += 1; // the duration
-            }
-            "sudo" | "doas" => {
-                i += 1;
-                while arg(i).starts_with('-') {
-                    i += if matches!(arg(i), "-u" | "-g" | "-C" | "-D" | "-h" | "-p" | "-U") {
-                        2
-                    } else {
-                        1
-                    };
-                }
-            }
-            "gosu" | "su-exec" => i += 2,
-            // Images' entrypoints that `exec "$@"` (postgres, mysql, mongo…).
-            "busybox" | "docker-entrypoint.sh" => i += 1,
-            "kubectl" | "oc" if argv.iter().skip(i).any(|a| a.as_str() == "exec") => {
-                match argv.iter().skip(i).position(|a| a.as_str() == "--") {
-                    Some(p) => i += p + 1,
-                    None => return (argv.len(), env),
-                }
-            }
-            _ => break,
-        }
-    }
-    (i.min(argv.len()), env)
-}
-
-/// Kubernetes' `$(VAR)` expansion of `command`/`args` (`$$` escapes a `$`); references to
-/// unknown variables, and to variables whose name looks secret, are kept as written.
-fn kubernetes_expand(s: &str, env: &BTreeMap<String, String>) -> Field {
-    let mut out = Field::default();
-    let mut rest = s;
-    while let Some(pos) = rest.find('$') {
-        out.push_known(&rest[..pos]);
-        let after = &rest[pos + 1..];
-        if let Some(r) = after.strip_prefix('$') {
-            out.push_char('$');
-            rest = r;
-        } else if let Some(inner) = after.strip_prefix('(')
-            && let Some(end) = inner.find(')')
-        {
-            let name = &inner[..end];
-            match env.get(name).filter(|_| !looks_secret(name)) {
-                Some(v) => out.push_known(v),
-                None => out.push_unknown(&rest[pos..pos + end + 3]),
-            }
-            rest = &inner[end + 1..];
-        } else {
-            out.push_char('$');
-            rest = after;
-        }
-    }
-    out.push_known(rest);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use rstest::rstest;
 
     use super::*;
-
-    fn fields(argv: &[&str]) -> Vec<Field> {
-        argv.iter().map(|a| Field::known(a)).collect()
-    }
-
-    #[rstest]
-    #[case::plain(&["psql"], 0)]
-    #[case::exec(&["exec", "psql"], 1)]
-    #[case::env(&["env", "-i", "PGPASSWORD=x", "psql"], 3)]
-    #[case::timeout(&["timeout", "-s", "KILL", "30s", "psql"], 4)]
-    #[case::chain(&["exec", "gosu", "postgres", "nice", "-n", "5", "psql"], 6)]
-    #[case::kubectl(&["kubectl", "exec", "-n", "db", "pod", "--", "psql"], 6)]
-    #[case::kubectl_get(&["kubectl", "get", "pods"], 0)]
-    #[case::sudo(&["sudo", "-u", "postgres", "psql"], 3)]
-    #[case::only_wrapper(&["exec"], 1)]
-    #[case::entrypoint(&["docker-entrypoint.sh", "psql"], 1)]
-    fn unwraps(#[case] argv: &[&str], #[case] start: usize) {
-        assert_eq!(unwrap_command(&fields(argv)).0, start);
-    }
-
-    #[test]
-    fn env_wrapper_sets_variables() {
-        let (_, env) = unwrap_command(&fields(&["env", "SQL=DROP TABLE t", "sh"]));
-        assert_eq!(env.len(), 1);
-        assert_eq!(env[0].0, "SQL");
-        assert_eq!(env[0].1.as_str(), "DROP TABLE t");
-    }
-
-    #[rstest]
-    #[case::known("psql -c $(SQL)", "psql -c DROP TABLE t", false)]
-    #[case::escaped("echo $$(SQL) $$HOME", "echo $(SQL) $HOME", false)]
-    #[case::unknown("psql -c $(SECRET)", "psql -c $(SECRET)", true)]
-    #[case::unterminated("a $(B", "a $(B", false)]
-    #[case::shell_var("sh -c 'echo $HOME'", "sh -c 'echo $HOME'", false)]
-    fn expands_like_kubernetes(#[case] input: &str, #[case] expected: &str, #[case] unknown: bool) {
-        let env = BTreeMap::from([("SQL".to_owned(), "DROP TABLE t".to_owned())]);
-        let f = kubernetes_expand(input, &env);
-        assert_eq!(f.as_str(), expected);
-        assert_eq!(f.has_unknown(), unknown);
-    }
-
-    #[rstest]
-    #[case::pgpassword("PGPASSWORD", true)]
-    #[case::db_pass("DB_PASS", true)]
-    #[case::token("GITHUB_TOKEN", true)]
-    #[case::admin_secret("HASURA_GRAPHQL_ADMIN_SECRET", true)]
-    #[case::key("AWS_SECRET_ACCESS_KEY", true)]
-    #[case::api_key("API_KEY", true)]
-    #[case::lower("db_password", true)]
-    #[case::dsn("SENTRY_DSN", true)]
-    #[case::pwd("PWD", false)]
-    #[case::monkey("MONKEY_COUNT", false)]
-    #[case::host("PGHOST", false)]
-    #[case::passive("PASSIVE_MODE", false)]
-    fn secret_names(#[case] name: &str, #[case] secret: bool) {
-        assert_eq!(looks_secret(name), secret);
-    }
 
     #[rstest]
     #[case::value(
@@ -1051,15 +810,5 @@ mod tests {
             ("hunter22", "PGPASSWORD"),
         ];
         assert_eq!(redact(text, &secrets), expected);
-    }
-
-    #[rstest]
-    #[case::none("psql -c x", Some("sh"))]
-    #[case::bash("#!/bin/bash\nx", Some("bash"))]
-    #[case::env_sh("#!/usr/bin/env -S sh -e\nx", Some("sh"))]
-    #[case::python("#!/usr/bin/env python3\nimport os", None)]
-    #[case::node("#!/usr/bin/node\n", None)]
-    fn shebangs(#[case] text: &str, #[case] shell: Option<&str>) {
-        assert_eq!(shebang_shell(text), shell);
     }
 }

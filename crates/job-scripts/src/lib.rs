@@ -61,6 +61,7 @@ mod clients;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
 mod http;
+mod launch;
 mod model;
 mod mongo;
 pub mod rule;
@@ -73,8 +74,9 @@ mod xargs;
 
 pub use analysis::{
     OPAQUE_FILE, OPAQUE_PARSE, OPAQUE_PIPE, OPAQUE_SCRIPT, OPAQUE_TOO_LARGE, OPAQUE_VARIABLE,
-    SHELL, analyze_container,
+    analyze_container,
 };
+pub use launch::SHELL;
 pub use model::{
     Analysis, ContainerInput, Finding, FindingKind, NoFiles, Options, RecognisedTool, Resolution,
     ScriptResolver,

@@ -49,6 +49,34 @@ pub(crate) fn shorten(text: &str) -> String {
     out
 }
 
+/// Parts of a variable name that mark its value as secret, anywhere in the name.
+const SECRET_NAME_PARTS: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "PASSPHRASE",
+    "SECRET",
+    "TOKEN",
+    "CREDENTIAL",
+    "APIKEY",
+    "PRIVATE",
+];
+/// Words of a variable name (split on `_`) that mark its value as secret.
+const SECRET_NAME_WORDS: &[&str] = &["KEY", "PASS", "PWD", "PW", "AUTH", "CERT", "DSN"];
+
+/// Whether a variable name says its value is a credential: `PGPASSWORD`, `DB_PASS`,
+/// `API_TOKEN`, `AWS_SECRET_ACCESS_KEY`, `HASURA_GRAPHQL_ADMIN_SECRET`, `AUTH`…
+/// (`PWD`, the working directory, is not one).
+pub(crate) fn looks_secret(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    if upper == "PWD" || upper == "OLDPWD" {
+        return false;
+    }
+    SECRET_NAME_PARTS.iter().any(|part| upper.contains(part))
+        || upper
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|word| SECRET_NAME_WORDS.contains(&word))
+}
+
 /// The last path segment: `/usr/bin/psql` → `psql`.
 pub(crate) fn basename(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
@@ -311,5 +339,22 @@ mod tests {
         }
         assert!(f.as_str().len() <= MAX_VALUE_BYTES);
         assert!(f.has_unknown());
+    }
+
+    #[rstest]
+    #[case::pgpassword("PGPASSWORD", true)]
+    #[case::db_pass("DB_PASS", true)]
+    #[case::token("GITHUB_TOKEN", true)]
+    #[case::admin_secret("HASURA_GRAPHQL_ADMIN_SECRET", true)]
+    #[case::key("AWS_SECRET_ACCESS_KEY", true)]
+    #[case::api_key("API_KEY", true)]
+    #[case::lower("db_password", true)]
+    #[case::dsn("SENTRY_DSN", true)]
+    #[case::pwd("PWD", false)]
+    #[case::monkey("MONKEY_COUNT", false)]
+    #[case::host("PGHOST", false)]
+    #[case::passive("PASSIVE_MODE", false)]
+    fn secret_names(#[case] name: &str, #[case] secret: bool) {
+        assert_eq!(looks_secret(name), secret);
     }
 }

@@ -81,7 +81,7 @@ impl Vars {
     }
 
     fn set(&mut self, name: String, value: Value) {
-        if crate::analysis::looks_secret(&name) {
+        if crate::text::looks_secret(&name) {
             self.remove(&name);
             return;
         }
