@@ -48,6 +48,8 @@ pub struct Catalog {
     by_tag_hint: BTreeMap<String, Vec<usize>>,
     /// Every client program, sorted, deduplicated.
     clients: Vec<String>,
+    /// Every server program, sorted, deduplicated.
+    servers: Vec<String>,
 }
 
 impl Catalog {
@@ -237,16 +239,19 @@ impl Catalog {
     /// Whether a command line (`argv`) runs a client: its program is a one-word client, or
     /// its program and first argument are a two-word one (`cockroach sql --execute …`).
     pub fn is_client_command<S: AsRef<str>>(&self, argv: &[S]) -> bool {
-        let Some(program) = argv.first().map(|p| last_segment(p.as_ref())) else {
-            return false;
-        };
-        if self.is_client(program) {
-            return true;
-        }
-        argv.get(1).is_some_and(|subcommand| {
-            let two_words = format!("{program} {}", subcommand.as_ref());
-            self.clients.binary_search(&two_words).is_ok()
-        })
+        starts_program(&self.clients, argv)
+    }
+
+    /// Every server program (`postgres`, `redis-server`, `minio server`), sorted.
+    pub fn servers(&self) -> &[String] {
+        &self.servers
+    }
+
+    /// Whether a command line (`argv`) starts a server: its program is a one-word server
+    /// program (`/usr/local/bin/redis-server`), or its program and first argument are a
+    /// two-word one (`cockroach start …`, `minio server /data`).
+    pub fn is_server_command<S: AsRef<str>>(&self, argv: &[S]) -> bool {
+        starts_program(&self.servers, argv)
     }
 
     /// The component a client program belongs to (`psql` → PostgreSQL).
@@ -263,6 +268,7 @@ impl Catalog {
             ..Catalog::default()
         };
         let mut clients = Vec::new();
+        let mut servers = Vec::new();
         for (c, component) in catalog.components.iter().enumerate() {
             catalog.by_id.entry(component.id.clone()).or_insert(c);
             for (i, image) in component.images.iter().enumerate() {
@@ -276,12 +282,34 @@ impl Catalog {
                 catalog.by_tag_hint.entry(hint.clone()).or_default().push(c);
             }
             clients.extend(component.signals.clients.iter().cloned());
+            servers.extend(component.signals.servers.iter().cloned());
         }
         clients.sort();
         clients.dedup();
         catalog.clients = clients;
+        servers.sort();
+        servers.dedup();
+        catalog.servers = servers;
         catalog
     }
+}
+
+/// Whether `argv` runs one of `programs` (sorted): its program's last path segment is a
+/// one-word entry, or that segment and the first argument are a two-word one.
+fn starts_program<S: AsRef<str>>(programs: &[String], argv: &[S]) -> bool {
+    let Some(program) = argv.first().map(|p| last_segment(p.as_ref())) else {
+        return false;
+    };
+    if programs
+        .binary_search_by(|p| p.as_str().cmp(program))
+        .is_ok()
+    {
+        return true;
+    }
+    argv.get(1).is_some_and(|subcommand| {
+        let two_words = format!("{program} {}", subcommand.as_ref());
+        programs.binary_search(&two_words).is_ok()
+    })
 }
 
 impl Component {
@@ -424,6 +452,7 @@ fn merge(component: &mut Component, patch: &ComponentPatch) {
     extend(&mut signals.server_env, &added.server_env);
     extend(&mut signals.tag_hints, &added.tag_hints);
     extend(&mut signals.clients, &added.clients);
+    extend(&mut signals.servers, &added.servers);
 }
 
 fn extend<T: Clone + PartialEq>(list: &mut Vec<T>, added: &[T]) {

@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use super::{
     ALREADY_BELONGS_TO, API_VERSION_NOT_GROUP, CHART_NEEDS_IMAGES, CONTAINS_WHITESPACE,
     CatalogError, Component, DUPLICATE_ID, DUPLICATE_IMAGE, INVALID_ID, MUST_NOT_BE_EMPTY,
-    NOT_A_CHART_REPOSITORY, NOT_A_COMPONENT_IMAGE, NOT_A_PORT, NOT_A_PROGRAM, NOT_A_TAG_WORD,
-    NOT_A_URL, NOT_AN_ABSOLUTE_PATH, NOT_AN_ENV_NAME, NOT_AN_IMAGE_REPOSITORY, NOT_NORMALISED,
-    Signals, Sources,
+    NOT_A_CHART_REPOSITORY, NOT_A_COMPONENT_IMAGE, NOT_A_PORT, NOT_A_PROGRAM, NOT_A_SERVER_PROGRAM,
+    NOT_A_TAG_WORD, NOT_A_URL, NOT_AN_ABSOLUTE_PATH, NOT_AN_ENV_NAME, NOT_AN_IMAGE_REPOSITORY,
+    NOT_NORMALISED, Signals, Sources,
 };
 use crate::image::catalog_repository;
 
@@ -215,16 +215,26 @@ pub fn check_signals(path: &str, signals: &Signals) -> Result<(), CatalogError> 
             ));
         }
     }
-    for (i, client) in signals.clients.iter().enumerate() {
-        let words: Vec<&str> = client.split(' ').collect();
+    check_programs(&format!("{path}.clients"), &signals.clients, NOT_A_PROGRAM)?;
+    check_programs(
+        &format!("{path}.servers"),
+        &signals.servers,
+        NOT_A_SERVER_PROGRAM,
+    )
+}
+
+/// Program names, or a program and its subcommand (`cockroach sql`), without a path.
+fn check_programs(path: &str, programs: &[String], invalid: &str) -> Result<(), CatalogError> {
+    for (i, program) in programs.iter().enumerate() {
+        let words: Vec<&str> = program.split(' ').collect();
         let valid = (1..=2).contains(&words.len())
             && words
                 .iter()
                 .all(|w| !w.is_empty() && !w.contains(['/', '\t', '\n']));
         if !valid {
             return Err(CatalogError::new(
-                format!("{path}.clients[{i}]"),
-                format!("\"{client}\" {NOT_A_PROGRAM}"),
+                format!("{path}[{i}]"),
+                format!("\"{program}\" {invalid}"),
             ));
         }
     }

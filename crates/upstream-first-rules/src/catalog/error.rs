@@ -30,6 +30,8 @@ pub const NOT_AN_ENV_NAME: &str = "is not an environment variable name";
 pub const NOT_A_TAG_WORD: &str = "is not a tag word: use lower-case letters and digits";
 pub const NOT_A_PROGRAM: &str =
     "is not a client program: a program name, optionally followed by one subcommand";
+pub const NOT_A_SERVER_PROGRAM: &str =
+    "is not a server program: a program name, optionally followed by one subcommand";
 
 /// An invalid catalog entry or settings addition.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

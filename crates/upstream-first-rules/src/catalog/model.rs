@@ -119,6 +119,11 @@ pub struct Signals {
     /// server binary doubles as client: `cockroach sql`). Their containers are clients.
     #[serde(default)]
     pub clients: Vec<String>,
+    /// Server programs (`postgres`, `redis-server`, `kafka-server-start.sh`; a program and its
+    /// subcommand when one binary is both: `cockroach start`, `minio server`). A container
+    /// whose command runs one is not a client container, whatever clients it also runs.
+    #[serde(default)]
+    pub servers: Vec<String>,
 }
 
 /// The recommended replacement for a hand-written workload.

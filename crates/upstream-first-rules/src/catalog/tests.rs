@@ -400,6 +400,40 @@ fn recognises_client_commands(#[case] argv: &[&str], #[case] expected: bool) {
     assert_eq!(Catalog::builtin().is_client_command(argv), expected);
 }
 
+#[rstest]
+#[case::postgres(&["postgres", "-c", "max_connections=200"], true)]
+#[case::path(&["/usr/local/bin/redis-server", "--appendonly", "yes"], true)]
+#[case::script(&["kafka-server-start.sh", "/config"], true)]
+#[case::two_words(&["cockroach", "start-single-node", "--insecure"], true)]
+#[case::minio(&["minio", "server", "/data"], true)]
+#[case::pg_ctl_start(&["pg_ctl", "start", "-D", "/data"], true)]
+#[case::pg_ctl_status(&["pg_ctl", "status"], false)]
+#[case::client(&["psql", "-U", "postgres"], false)]
+#[case::two_word_client(&["cockroach", "sql"], false)]
+#[case::minio_client(&["mc", "mb", "local/bucket"], false)]
+#[case::empty(&[], false)]
+fn recognises_server_commands(#[case] argv: &[&str], #[case] expected: bool) {
+    assert_eq!(Catalog::builtin().is_server_command(argv), expected);
+}
+
+#[test]
+fn every_datastore_names_its_server_programs() {
+    let catalog = Catalog::builtin();
+    assert!(catalog.servers().windows(2).all(|w| w[0] < w[1]));
+    for component in catalog.components() {
+        let datastore = component.class == ComponentClass::Datastore;
+        assert_eq!(
+            !component.signals.servers.is_empty(),
+            datastore,
+            "{}",
+            component.id
+        );
+        for server in &component.signals.servers {
+            assert!(!catalog.is_client(server), "{server} is also a client");
+        }
+    }
+}
+
 #[test]
 fn lists_clients_sorted_and_unique() {
     let catalog = Catalog::builtin();
@@ -672,6 +706,10 @@ fn no_additions_is_the_builtin_catalog() {
     json!([{"id": "postgresql", "signals": {"clients": ["/usr/bin/psql"]}}]),
     "catalog[0].signals.clients[0]: \"/usr/bin/psql\" is not a client program: a program name, optionally followed by one subcommand"
 )]
+#[case::server(
+    json!([{"id": "postgresql", "signals": {"servers": ["pg_ctl start now"]}}]),
+    "catalog[0].signals.servers[0]: \"pg_ctl start now\" is not a server program: a program name, optionally followed by one subcommand"
+)]
 #[case::url(
     json!([{"id": "postgresql", "replacement": {"url": "wiki/pg"}}]),
     "catalog[0].replacement.url: \"wiki/pg\" is not an http(s) URL"
@@ -694,7 +732,7 @@ fn additions_errors_name_the_field(#[case] additions: Value, #[case] expected: &
 )]
 #[case::nested_unknown_field(
     json!({"catalog": [{"id": "postgresql", "signals": {"port": [5432]}}]}),
-    "catalog[0].signals.port: unknown field `port`, expected one of `ports`, `dataPaths`, `serverEnv`, `tagHints`, `clients`"
+    "catalog[0].signals.port: unknown field `port`, expected one of `ports`, `dataPaths`, `serverEnv`, `tagHints`, `clients`, `servers`"
 )]
 #[case::port_type(
     json!({"catalog": [{"id": "postgresql", "signals": {"ports": ["5432"]}}]}),
