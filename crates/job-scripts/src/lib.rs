@@ -7,6 +7,11 @@
 //! volumes). [`analyze_container`] then returns an [`Analysis`]: a list of [`Finding`]s and the
 //! versioned migration tools it recognised.
 //!
+//! The same reader serves no-raw-datastores: [`ShellCommands`] answers the commands a
+//! container runs (followed through shells, wrappers, `eval`, `xargs` and functions, expanded
+//! as the walker expands them), so that the rules library can tell a container that only runs
+//! a datastore's client from one that starts its server. It reads no SQL.
+//!
 //! What is read:
 //! - shell scripts (`sh -c`, `bash -c`, script files run directly, `bash file`, sourced
 //!   scripts, `eval`), read by the crate's own shell reader (`syntax`): sequences, `&&`/`||`,
@@ -58,6 +63,7 @@
 mod analysis;
 mod cli;
 mod clients;
+mod commands;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
 mod http;
@@ -76,6 +82,7 @@ pub use analysis::{
     OPAQUE_FILE, OPAQUE_PARSE, OPAQUE_PIPE, OPAQUE_SCRIPT, OPAQUE_TOO_LARGE, OPAQUE_VARIABLE,
     analyze_container,
 };
+pub use commands::ShellCommands;
 pub use launch::SHELL;
 pub use model::{
     Analysis, ContainerInput, Finding, FindingKind, NoFiles, Options, RecognisedTool, Resolution,

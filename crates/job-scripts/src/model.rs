@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use upstream_first_rules::podspec::Container;
 
 use crate::tools::DEFAULT_ALLOWED_TOOLS;
 
@@ -21,6 +22,23 @@ pub struct ContainerInput {
     pub image: String,
     /// `workingDir`, used to resolve relative script paths.
     pub working_dir: Option<String>,
+}
+
+/// One container as the engine sees it: literal env values only (`valueFrom` is unknown).
+impl From<&Container> for ContainerInput {
+    fn from(container: &Container) -> Self {
+        Self {
+            command: container.command.clone(),
+            args: container.args.clone(),
+            env: container
+                .literal_env()
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value.to_owned()))
+                .collect(),
+            image: container.image.clone().unwrap_or_default(),
+            working_dir: container.working_dir.clone(),
+        }
+    }
 }
 
 /// What a [`ScriptResolver`] knows about a path.

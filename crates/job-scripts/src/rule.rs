@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use upstream_first_rules::datastores::owned_by_builtin_controller;
 use upstream_first_rules::evaluation::{Findings, Violation};
-use upstream_first_rules::podspec::{Container, Workload, WorkloadKind};
+use upstream_first_rules::podspec::{Workload, WorkloadKind};
 use upstream_first_rules::scripts::{
     ConfigMapSource, ConfigMaps, ContainerFiles, FileContent, describe_hooks,
 };
@@ -101,8 +101,11 @@ pub fn hand_made_writes(
     let mut findings = Findings::default();
     for container in pod.init_containers.iter().chain(&pod.containers) {
         let files = ContainerFiles::new(container, &pod.volumes, &config_maps);
-        let analysis =
-            crate::analyze_container(&input(container), &Files(&files), &settings.options);
+        let analysis = crate::analyze_container(
+            &ContainerInput::from(container),
+            &Files(&files),
+            &settings.options,
+        );
         if analysis.truncated {
             findings.warnings.push(format!(
                 "{heading}: container {}: {TRUNCATED}",
@@ -214,21 +217,6 @@ fn plural(noun: &str) -> String {
     match noun.split_once(' ') {
         Some((first, rest)) if noun.starts_with("script") => format!("{first}s {rest}"),
         _ => format!("{noun}s"),
-    }
-}
-
-/// One container as the engine sees it: literal env values only (`valueFrom` is unknown).
-fn input(container: &Container) -> ContainerInput {
-    ContainerInput {
-        command: container.command.clone(),
-        args: container.args.clone(),
-        env: container
-            .literal_env()
-            .into_iter()
-            .map(|(name, value)| (name.to_owned(), value.to_owned()))
-            .collect(),
-        image: container.image.clone().unwrap_or_default(),
-        working_dir: container.working_dir.clone(),
     }
 }
 

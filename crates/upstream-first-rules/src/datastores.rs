@@ -3,7 +3,7 @@
 
 use crate::catalog::Catalog;
 use crate::evaluation::Violation;
-use crate::evidence::{Detection, datastore_servers};
+use crate::evidence::{CommandReader, Detection, datastore_servers};
 use crate::podspec::Workload;
 use crate::provenance::upstream_source;
 
@@ -28,14 +28,15 @@ pub fn owned_by_builtin_controller(workload: &Workload) -> bool {
 }
 
 /// The datastore servers `workload` runs without upstream provenance. `display` names the
-/// object (`StatefulSet data/kafka`).
+/// object (`StatefulSet data/kafka`); `reader` reads what its containers run.
 pub fn raw_datastores(
     catalog: &Catalog,
     workload: &Workload,
     display: &str,
     allowed_bundles: &[String],
+    reader: &dyn CommandReader,
 ) -> Vec<Violation> {
-    raw_datastore_servers(catalog, workload, allowed_bundles)
+    raw_datastore_servers(catalog, workload, allowed_bundles, reader)
         .into_iter()
         .map(|d| Violation {
             key: format!("{}/{}", d.component.id, d.container),
@@ -58,11 +59,12 @@ pub fn raw_datastore_servers<'c>(
     catalog: &'c Catalog,
     workload: &Workload,
     allowed_bundles: &[String],
+    reader: &dyn CommandReader,
 ) -> Vec<Detection<'c>> {
     if !workload.kind.is_long_running() || owned_by_builtin_controller(workload) {
         return Vec::new();
     }
-    datastore_servers(catalog, workload)
+    datastore_servers(catalog, workload, reader)
         .into_iter()
         .filter(|d| {
             upstream_source(d.component, workload, d.image_ref.as_ref(), allowed_bundles).is_none()

@@ -4,6 +4,10 @@
 //! listens on a datastore's server port and mounts its data directory or sets its server
 //! environment; or its image tag names the datastore and the port or data directory agrees. Clients, init containers and exporters are not
 //! servers.
+//!
+//! A container is a client when the commands it runs include a client and no server
+//! ([`runs_client`]). What it runs is read by a [`CommandReader`]: the policy's is
+//! job-scripts' shell reader; a script that cannot be read is read word by word here.
 
 use std::fmt;
 
@@ -11,13 +15,41 @@ use crate::catalog::{Catalog, Component, ComponentClass};
 use crate::image::ImageReference;
 use crate::podspec::{Container, Workload};
 
-/// Shells whose `-c` script is looked into to find the program a container really runs.
+/// Shells whose `-c` script is read word by word to find the program a container runs.
 const SHELLS: [&str; 5] = ["sh", "bash", "ash", "dash", "zsh"];
 /// Shell keywords and wrappers that come before the program in a script.
 const SHELL_WORDS: [&str; 14] = [
     "exec", "set", "export", "until", "while", "if", "then", "do", "!", "time", "nohup", "env",
     "{", "[[",
 ];
+
+/// One command a container runs, its words as a shell reader expanded them; `None` stands for
+/// a word whose value is not known (a Secret's, a command substitution's).
+pub type CommandLine = Vec<Option<String>>;
+
+/// Reads the commands a container runs (its `command` and `args`, and the scripts they hand
+/// to a shell), to tell a client container from a server.
+pub trait CommandReader {
+    /// Every command the container runs, or `None` when a script it runs cannot be read (a
+    /// syntax error, a limit): the container is then read word by word.
+    fn commands(&self, container: &Container) -> Option<Vec<CommandLine>>;
+}
+
+/// Reads no script: every container is read word by word (the first program of its command
+/// line, or of its `sh -c` script, and every word of it that may start a server).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WordByWord;
+
+impl CommandReader for WordByWord {
+    fn commands(&self, _container: &Container) -> Option<Vec<CommandLine>> {
+        None
+    }
+}
+
+/// Characters that end a word when a script is read word by word.
+const SEPARATORS: [char; 5] = [';', '&', '|', '(', ')'];
+/// Quotes around a word read word by word (`"redis-server"`).
+const QUOTES: [char; 3] = ['"', '\'', '`'];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Evidence {
@@ -65,12 +97,16 @@ pub struct Detection<'c> {
     pub evidence: Evidence,
 }
 
-/// The containers of `workload` that run a datastore server.
-pub fn datastore_servers<'c>(catalog: &'c Catalog, workload: &Workload) -> Vec<Detection<'c>> {
+/// The containers of `workload` that run a datastore server; `reader` reads what each runs.
+pub fn datastore_servers<'c>(
+    catalog: &'c Catalog,
+    workload: &Workload,
+    reader: &dyn CommandReader,
+) -> Vec<Detection<'c>> {
     workload
         .containers()
         .iter()
-        .filter_map(|container| detect_datastore(catalog, container))
+        .filter_map(|container| detect_datastore(catalog, container, reader))
         .collect()
 }
 
@@ -98,8 +134,12 @@ pub fn applications<'c>(catalog: &'c Catalog, workload: &Workload) -> Vec<Detect
         .collect()
 }
 
-fn detect_datastore<'c>(catalog: &'c Catalog, container: &Container) -> Option<Detection<'c>> {
-    if runs_client(catalog, container) {
+fn detect_datastore<'c>(
+    catalog: &'c Catalog,
+    container: &Container,
+    reader: &dyn CommandReader,
+) -> Option<Detection<'c>> {
+    if runs_client(catalog, container, reader) {
         return None;
     }
     let image = container.image.clone().unwrap_or_default();
@@ -238,11 +278,49 @@ fn is_below(path: &str, ancestor: &str) -> bool {
 }
 
 /// Whether a container runs a datastore client (`psql`, `redis-cli`, `cockroach sql`, …)
-/// rather than a server: judged by the command line it starts, looking inside `sh -c`
-/// scripts.
-pub fn runs_client(catalog: &Catalog, container: &Container) -> bool {
-    let argv = command_line(container);
-    !argv.is_empty() && catalog.is_client_command(&argv)
+/// rather than a server: among the commands `reader` finds it runs, one is a client, none
+/// starts a server (`redis-server`, `cockroach start`) and none is a program whose name is
+/// not known (it might be the server). A container whose script cannot be read is read word
+/// by word: the first program of its command line or `sh -c` script is a client, and no
+/// word of it starts a server.
+pub fn runs_client(catalog: &Catalog, container: &Container, reader: &dyn CommandReader) -> bool {
+    match reader.commands(container) {
+        Some(commands) => only_clients(catalog, &commands),
+        None => {
+            let argv = command_line(container);
+            !argv.is_empty()
+                && catalog.is_client_command(&argv)
+                && !mentions_server(catalog, container)
+        }
+    }
+}
+
+/// Whether `commands` run a client, no server and no program of unknown name.
+fn only_clients(catalog: &Catalog, commands: &[CommandLine]) -> bool {
+    let mut client = false;
+    for command in commands.iter().filter(|c| !c.is_empty()) {
+        let known: Vec<&str> = command.iter().map_while(Option::as_deref).collect();
+        if known.is_empty() || catalog.is_server_command(&known) {
+            return false;
+        }
+        client |= catalog.is_client_command(&known);
+    }
+    client
+}
+
+/// Whether a command of the container's `sh -c` script, read word by word (each stretch
+/// between `;`, `&`, `|`, parentheses and line ends, from its first program on), starts a
+/// server: the reading of a script that cannot be parsed.
+fn mentions_server(catalog: &Catalog, container: &Container) -> bool {
+    let Some(script) = shell_script(container) else {
+        return false;
+    };
+    script
+        .split(|c: char| c == '\n' || SEPARATORS.contains(&c))
+        .any(|command| {
+            let words: Vec<&str> = program_words(command.split_whitespace()).collect();
+            catalog.is_server_command(&words[..words.len().min(2)])
+        })
 }
 
 /// The command line a container starts; for a shell's `-c` script, the script's words from
@@ -259,18 +337,40 @@ fn command_line(container: &Container) -> Vec<&str> {
     if !SHELLS.contains(&basename(first)) {
         return std::iter::once(first).chain(words).collect();
     }
-    // `sh -c "until pg_isready …"`, `bash -ec "…"`.
-    let Some(script) = words
-        .skip_while(|w| !(w.starts_with('-') && !w.starts_with("--") && w.ends_with('c')))
-        .nth(1)
-    else {
+    let Some(script) = shell_script(container) else {
         return Vec::new();
     };
-    script
-        .split(|c: char| c.is_whitespace() || matches!(c, ';' | '&' | '|' | '(' | ')'))
+    program_words(
+        script
+            .split(|c: char| c.is_whitespace() || SEPARATORS.contains(&c))
+            .filter(|w| !w.is_empty()),
+    )
+    .collect()
+}
+
+/// The script of a container whose command line is a shell's `-c` (`sh -c "until pg_isready
+/// …"`, `bash -ec "…"`).
+fn shell_script(container: &Container) -> Option<&str> {
+    let mut words = container
+        .command
+        .iter()
+        .chain(&container.args)
+        .map(String::as_str);
+    if !SHELLS.contains(&basename(words.next()?)) {
+        return None;
+    }
+    words
+        .skip_while(|w| !(w.starts_with('-') && !w.starts_with("--") && w.ends_with('c')))
+        .nth(1)
+}
+
+/// Words from the first program on: shell keywords, options and environment assignments
+/// skipped, quotes around a word removed.
+fn program_words<'a>(words: impl Iterator<Item = &'a str>) -> impl Iterator<Item = &'a str> {
+    words
+        .map(|w| w.trim_matches(QUOTES))
         .filter(|w| !w.is_empty())
         .skip_while(|w| w.starts_with('-') || w.contains('=') || SHELL_WORDS.contains(w))
-        .collect()
 }
 
 fn basename(path: &str) -> &str {
@@ -298,7 +398,7 @@ mod tests {
         let workload = Workload::from_object("Deployment", &object)
             .unwrap()
             .unwrap();
-        datastore_servers(Catalog::builtin(), &workload)
+        datastore_servers(Catalog::builtin(), &workload, &WordByWord)
             .into_iter()
             .map(|d| (d.component.id.clone(), d.container, d.evidence.to_string()))
             .collect()
@@ -321,6 +421,9 @@ mod tests {
     #[case::client_in_shell(json!([{"name": "cli", "image": "redis:7", "command": ["/bin/sh", "-c", "exec redis-cli -h cache ping"]}]), None)]
     #[case::two_word_client(json!([{"name": "cli", "image": "cockroachdb/cockroach:v24.1.0", "command": ["cockroach", "sql", "--execute", "SHOW DATABASES"]}]), None)]
     #[case::server_in_shell(json!([{"name": "db", "image": "corp/db:1", "command": ["sh", "-c", "exec redis-server --appendonly yes"], "ports": [{"containerPort": 6379}], "volumeMounts": [{"name": "d", "mountPath": "/data"}]}]), Some(("redis", "server port 6379 with data directory /data mounted")))]
+    #[case::server_after_a_wait(json!([{"name": "db", "image": "redis:7", "command": ["sh", "-c", "until redis-cli -h master ping; do sleep 1; done; exec redis-server --replicaof master 6379"]}]), Some(("redis", "image repository library/redis")))]
+    #[case::server_quoted(json!([{"name": "db", "image": "redis:7", "command": ["sh", "-c", "redis-cli -h master ping && exec \"redis-server\""]}]), Some(("redis", "image repository library/redis")))]
+    #[case::server_name_as_a_client_argument(json!([{"name": "dump", "image": "postgres:16", "command": ["sh", "-c", "pg_dump -U postgres -h db app > /backup/app.sql"]}]), None)]
     #[case::client_as_args(json!([{"name": "cli", "image": "postgres:16", "args": ["pg_isready", "-h", "db"]}]), None)]
     #[case::application(json!([{"name": "grafana", "image": "grafana/grafana:11", "ports": [{"containerPort": 5432}], "env": [{"name": "POSTGRES_PASSWORD", "value": "x"}]}]), None)]
     #[case::first_party(json!([{"name": "web", "image": "corp/web:1", "ports": [{"containerPort": 8080}]}]), None)]

@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use job_scripts::ShellCommands;
 use serde_json::Value;
 use upstream_first_migrate::{Candidate, Offer, OutputFile, Plan, Target};
 use upstream_first_rules::catalog::{Catalog, ComponentPatch, builtin_migrations};
@@ -76,7 +77,7 @@ impl PolicyCatalog {
             return Vec::new();
         };
         if self.rule == "no-raw-datastores" {
-            raw_datastore_servers(&self.catalog, &workload, &self.bundles)
+            raw_datastore_servers(&self.catalog, &workload, &self.bundles, &ShellCommands)
         } else {
             unsourced_applications(&self.catalog, &workload, &self.bundles)
         }

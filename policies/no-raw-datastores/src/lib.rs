@@ -1,10 +1,12 @@
 //! no-raw-datastores: rejects long-running workloads that run a datastore server
 //! (PostgreSQL, Kafka, Redis, …) without an upstream Helm chart or operator behind them.
 //!
-//! This crate is the waPC glue; the rule lives in `upstream-first-rules`.
+//! This crate is the waPC glue; the rule lives in `upstream-first-rules`, and what a
+//! container runs (to tell a client from a server) is read by job-scripts' shell reader.
 
 mod settings;
 
+use job_scripts::ShellCommands;
 use serde_json::Value;
 use upstream_first_rules::datastores::raw_datastores;
 use upstream_first_rules::evaluation::{Findings, Policy, Review};
@@ -35,6 +37,7 @@ impl Policy for NoRawDatastores {
                 &workload,
                 &review.display(),
                 &settings.allowed_bundles,
+                &ShellCommands,
             ),
             ..Default::default()
         })
