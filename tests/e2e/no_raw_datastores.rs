@@ -9,6 +9,7 @@ const POLICY: &str = "no-raw-datastores";
 
 const POSTGRES_FIX: &str = "use the CloudNativePG operator (Cluster CR) or the bitnami/postgresql Helm chart instead: https://cloudnative-pg.io/documentation/current/";
 const VALKEY_FIX: &str = "use the Valkey Helm chart (valkey-io) or the bitnami/valkey Helm chart instead: https://valkey.io/valkey-helm/";
+const REDIS_FIX: &str = "use the bitnami/redis Helm chart, the redis-ha Helm chart, or the Redis operator (Redis or RedisReplication CR) instead: https://github.com/bitnami/charts/tree/main/bitnami/redis";
 const KAFKA_FIX: &str = "use the Strimzi operator (Kafka and KafkaNodePool CRs), the Redpanda Helm chart, or the bitnami/kafka Helm chart instead: https://strimzi.io/documentation/";
 
 fn statefulset(name: &str, metadata_extra: Value, containers: Value) -> Value {
@@ -157,6 +158,108 @@ fn upstream_provided_is_accepted(#[case] metadata: Value, #[case] image: &str) {
 fn not_datastore_servers_are_accepted(#[case] containers: Value) {
     let response = evaluate(&statefulset("app", json!({}), containers), json!({}));
     assert!(response.allowed, "{:?}", response.message());
+}
+
+fn script(image: &str, script: &str) -> Value {
+    json!([{"name": "server", "image": image, "command": ["/bin/sh", "-c", script]}])
+}
+
+/// A script whose commands (as the shell reader expands them) only run a client (a restore,
+/// a dump, a wait) is a client container; one with a syntax error is read word by word.
+#[rstest]
+#[case::client_in_a_variable(script("redis:7", "CLI=\"redis-cli -h cache\"\n$CLI ping"))]
+#[case::client_in_an_array(script(
+    "postgres:16",
+    "cmd=(pg_restore -h db -d app)\n\"${cmd[@]}\" /backup/app.dump"
+))]
+#[case::client_through_eval(script(
+    "mongo:7",
+    "eval \"mongorestore --uri=mongodb://db:27017 /backup\""
+))]
+#[case::client_through_xargs(script(
+    "postgres:16",
+    "ls /backup/*.sql | xargs -n1 psql -h db -d app -f"
+))]
+#[case::client_in_a_function_called_later(script(
+    "postgres:16",
+    "restore() {\n  pg_restore -h db -d app \"$1\"\n}\necho restoring\nrestore /backup/app.dump"
+))]
+#[case::syntax_error_read_word_by_word(script(
+    "postgres:16",
+    "until pg_isready -h db; do sleep 1; done; echo \"unterminated"
+))]
+fn client_scripts_are_accepted(#[case] containers: Value) {
+    let response = evaluate(&statefulset("app", json!({}), containers), json!({}));
+    assert!(response.allowed, "{:?}", response.message());
+    assert_eq!(response.warnings, None);
+}
+
+/// A script that starts the server, after a wait or in a function, runs the datastore.
+#[rstest]
+#[case::server_after_a_wait(script(
+    "redis:7",
+    "until redis-cli -h master ping; do sleep 1; done\nexec redis-server --replicaof master 6379"
+))]
+#[case::server_in_a_function(script(
+    "redis:7",
+    "start() { exec redis-server --appendonly yes; }\nredis-cli -h master ping || true\nstart"
+))]
+#[case::server_in_a_variable(script(
+    "redis:7",
+    "redis-cli -h master ping\nSERVER=\"redis-server --port 6379\"\nexec $SERVER"
+))]
+#[case::syntax_error_read_word_by_word(script(
+    "redis:7",
+    "until redis-cli ping; do sleep 1; done; exec redis-server \"unterminated"
+))]
+fn server_starts_are_rejected(#[case] containers: Value) {
+    let response = evaluate(&statefulset("db", json!({}), containers), json!({}));
+    assert!(!response.allowed);
+    assert_eq!(
+        response.message(),
+        Some(format!("StatefulSet data/db: container server (image redis:7) runs Redis (image repository library/redis) without an upstream Helm chart or operator; {REDIS_FIX}").as_str())
+    );
+}
+
+/// The word-by-word reading is no-raw-datastores' alone: the same unreadable script in a Job
+/// that runs SQL is a script no-sql-mutating-jobs could not inspect.
+#[test]
+fn a_syntax_error_is_read_word_by_word_only_for_client_detection() {
+    let text = "until pg_isready -h db; do sleep 1; done; psql -h db -c 'DELETE FROM t'; echo \"unterminated";
+    let deployment = statefulset("app", json!({}), script("postgres:16", text));
+    assert!(evaluate(&deployment, json!({})).allowed);
+    let job = json!({
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "seed", "namespace": "shop"},
+        "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [
+            {"name": "seed", "image": "postgres:16", "command": ["/bin/sh", "-c", text]}
+        ]}}}
+    });
+    let response = Policy::new("no-sql-mutating-jobs")
+        .validate(admission_request("CREATE", &job, None), json!({}));
+    assert!(!response.allowed);
+    let message = response.message().unwrap_or_default();
+    assert!(
+        message.starts_with("Job shop/seed: container seed: sh runs a script that could not be inspected (parse: shell syntax error: "),
+        "{message}"
+    );
+}
+
+/// Client detection links job-scripts' shell reader and walker, never its SQL parser (whose
+/// error text every module that links it carries).
+#[test]
+fn the_module_links_the_shell_reader_without_the_sql_parser() {
+    const SQL_PARSER_TEXT: &[u8] = b"sql parser error";
+    let links_sql_parser = |policy: &str| {
+        let path = policy_host::testing::policy_path(policy);
+        let module = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        module
+            .windows(SQL_PARSER_TEXT.len())
+            .any(|w| w == SQL_PARSER_TEXT)
+    };
+    assert!(links_sql_parser("no-sql-mutating-jobs"));
+    assert!(!links_sql_parser(POLICY));
 }
 
 #[test]
