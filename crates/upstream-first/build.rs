@@ -75,15 +75,17 @@ fn include_if_file(path: &Path, macro_name: &str, cast: &str) -> String {
     }
 }
 
-/// The target directory: `$CARGO_TARGET_DIR` (relative to the workspace), else the ancestor of
-/// `OUT_DIR` that cargo marked with `CACHEDIR.TAG` (a `target-dir` from `.cargo/config`), else
-/// `<workspace>/target`.
+/// The target directory: `$CARGO_TARGET_DIR` (relative to the workspace), else the outermost
+/// ancestor of `OUT_DIR` that cargo marked with `CACHEDIR.TAG` (a `target-dir` from
+/// `.cargo/config`; cargo marks `<target>/<triple>/` too, which a build for another target,
+/// such as the playground's, is under), else `<workspace>/target`.
 fn target_dir(workspace: &Path, out_dir: &Path) -> PathBuf {
     if let Some(dir) = env::var_os("CARGO_TARGET_DIR") {
         return workspace.join(dir);
     }
     out_dir
         .ancestors()
-        .find(|dir| dir.join("CACHEDIR.TAG").is_file())
+        .filter(|dir| dir.join("CACHEDIR.TAG").is_file())
+        .last()
         .map_or_else(|| workspace.join("target"), Path::to_path_buf)
 }

@@ -210,6 +210,13 @@ def test_broken_yaml_names_its_line_and_the_rest_is_judged(page, scanner, tmp_pa
         " return t.value.slice(t.selectionStart, t.selectionEnd); })()"
     )
     assert selected.startswith("apiVersion: apps/v1\nkind: Deployment")
+    page.click('.object[data-object="apps/v1/StatefulSet/default/redis"] h3')
+    selected = page.evaluate(
+        "(() => { const t = document.getElementById('manifests');"
+        " return t.value.slice(t.selectionStart, t.selectionEnd); })()"
+    )
+    assert selected.startswith("apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: redis")
+    assert selected.endswith("ports: [{containerPort: 6379}]")
 
 
 def test_settings_a_policy_refuses_are_shown_with_its_message(page):

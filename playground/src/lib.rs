@@ -8,6 +8,8 @@
 //! functions are tested natively ([`run_scan`], [`run_migrate`]), where the policies run on
 //! wasmtime.
 
+use std::cell::RefCell;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use upstream_first::config::{Config, ModuleRef};
@@ -104,7 +106,37 @@ fn options(input: &Input) -> ScanOptions {
 }
 
 /// The policies of the configuration (`modules` when it is empty), or why they cannot run.
+///
+/// The last answer is kept: a page rescans on every edit of the manifests, and loading checks
+/// every module and calls every policy's `validate_settings`, which need not run again while
+/// the configuration stays the same.
 fn load(input: &Input, modules: Vec<ModuleRef>) -> Result<PolicySet, String> {
+    struct Loaded {
+        config: String,
+        modules: Vec<ModuleRef>,
+        policies: Result<PolicySet, String>,
+    }
+    thread_local! {
+        static LAST: RefCell<Option<Loaded>> = const { RefCell::new(None) };
+    }
+    LAST.with_borrow_mut(|last| {
+        if let Some(loaded) = last.as_ref()
+            && loaded.config == input.config
+            && loaded.modules == modules
+        {
+            return loaded.policies.clone();
+        }
+        let policies = load_uncached(input, modules.clone());
+        *last = Some(Loaded {
+            config: input.config.clone(),
+            modules,
+            policies: policies.clone(),
+        });
+        policies
+    })
+}
+
+fn load_uncached(input: &Input, modules: Vec<ModuleRef>) -> Result<PolicySet, String> {
     let config = if input.config.trim().is_empty() {
         None
     } else {

@@ -257,6 +257,7 @@ function highlight(file, line, wholeDocument = false) {
   }
   let last = first;
   while (last + 1 < lines.length && !separator(last + 1)) last++;
+  while (last > first && lines[last].trim() === "") last--;
   const offset = (i) => lines.slice(0, i).reduce((sum, text) => sum + text.length + 1, 0);
   manifests.focus();
   manifests.setSelectionRange(offset(first), offset(last) + lines[last].length);

@@ -5,10 +5,10 @@
 //! - `cargo xtask test`: build the policies, then run every test of the workspace, then build
 //!   the playground and run its browser tests
 //! - `cargo xtask demo`: build the policies, then scan the example bundle with the scanner
-//! - `cargo xtask bench`: build the policies and run the benchmarks
+//! - `cargo xtask bench`: build the policies and run the benchmarks (the playground's too)
 //! - `cargo xtask scan-bench`: build the policies and run the scanner's benchmark only
-//! - `cargo xtask playground [--test|--no-serve]`: build the browser playground, then serve it
-//!   on <http://127.0.0.1:8088/> (or run its browser tests, or stop there)
+//! - `cargo xtask playground [--test|--bench|--no-serve]`: build the browser playground, then
+//!   serve it on <http://127.0.0.1:8088/> (or run its browser tests or its benchmark, or stop)
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -59,6 +59,7 @@ fn main() -> Result<()> {
             let site = playground::build()?;
             match rest.first().map(String::as_str) {
                 Some("--test") => playground::test(&site),
+                Some("--bench") => playground::bench(&site),
                 Some("--no-serve") => Ok(()),
                 _ => playground::serve(&site, PLAYGROUND_PORT),
             }
@@ -73,7 +74,8 @@ fn main() -> Result<()> {
             cargo(
                 &["bench", "--package", "upstream-first", "--bench", "scan"],
                 &[],
-            )
+            )?;
+            playground::bench(&playground::build()?)
         }
         "corpus" => corpus(rest),
         "scan-bench" => {
@@ -85,7 +87,7 @@ fn main() -> Result<()> {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask <build|test|demo|bench|scan-bench|corpus pack|corpus unpack|playground [--test|--no-serve]> [extra cargo args]"
+                "usage: cargo xtask <build|test|demo|bench|scan-bench|corpus pack|corpus unpack|playground [--test|--bench|--no-serve]> [extra cargo args]"
             );
             if task == "help" {
                 Ok(())

@@ -248,6 +248,17 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
+/// The playground's benchmark (`playground/browser-tests/bench.py`): transfer size, time to
+/// the first verdicts, a 1,000-object paste.
+pub fn bench(site: &Path) -> Result<()> {
+    run(
+        Command::new(env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned()))
+            .current_dir(workspace_root().join("playground").join("browser-tests"))
+            .arg("bench.py")
+            .env("PLAYGROUND_SITE", site),
+    )
+}
+
 /// The browser tests (`playground/browser-tests/`, pytest with Playwright on Debian's Chromium) against
 /// the built site, comparing with the scanner built by `cargo test`.
 pub fn test(site: &Path) -> Result<()> {
