@@ -203,6 +203,17 @@ mod tests {
             .expect("no input fails");
     }
 
+    /// The differences the `shell_differential` target found with brush-parser (their inputs
+    /// are in `fuzz/regressions/shell_differential/`), read as bash reads them.
+    #[rstest]
+    #[case::text_glued_to_an_array_is_one_assignment("X=()X=l\0", vec![vec![]])]
+    fn differential_findings_read_as_bash_does(
+        #[case] text: &str,
+        #[case] expected: Vec<Vec<Option<String>>>,
+    ) {
+        assert_eq!(shell_simple_commands(text), Some(expected));
+    }
+
     /// The secret check of the harness is real: a finding that quoted the value would fail it.
     #[test]
     fn secret_variables_never_reach_findings() {

@@ -255,7 +255,45 @@ impl Reader<'_> {
             }
         }
         self.leave();
+        if self.peek().is_some_and(|byte| !is_metachar(byte)) {
+            return self.glued_array_value(open, elements);
+        }
         Ok(AssignedValue::Array(elements))
+    }
+
+    /// An array literal with text glued to its `)` (`X=(a b)c`): bash reads the text as more
+    /// of the same word and assigns a string, the literal's elements joined by one space
+    /// between its parentheses, then the text (`X=(a $Y)c` sets `(a 1)c` when `Y=1`), so
+    /// `X=()X=l` is one assignment, not a command `X=l`.
+    fn glued_array_value(
+        &mut self,
+        open: usize,
+        elements: Vec<ArrayElement>,
+    ) -> Result<AssignedValue, ParseError> {
+        fn text(parts: &mut Parts, text: &str) {
+            parts.push(WordPart::Literal(Text::Owned(text.to_owned())));
+        }
+        let mut parts = Parts::default();
+        text(&mut parts, "(");
+        for (i, element) in elements.into_iter().enumerate() {
+            if i > 0 {
+                text(&mut parts, " ");
+            }
+            if let Some(key) = element.key {
+                text(&mut parts, "[");
+                parts.extend(key.parts);
+                text(&mut parts, "]=");
+            }
+            parts.extend(element.value.parts);
+        }
+        text(&mut parts, ")");
+        let mut literal = Literal::default();
+        self.unquoted_parts(&mut parts, &mut literal, false)?;
+        flush(&mut parts, &mut literal);
+        Ok(AssignedValue::Scalar(Word {
+            parts,
+            span: Span::new(open, self.pos),
+        }))
     }
 
     /// `[key]=value` in an array literal, or a word that starts with `[`.

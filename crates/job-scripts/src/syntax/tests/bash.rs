@@ -54,6 +54,7 @@ fn bash_reads(script: &str) -> Option<bool> {
 #[case::time_before_a_closer("(time)")]
 #[case::closing_brackets_as_a_command("a | ]]")]
 #[case::word_glued_to_an_array("a+=()b")]
+#[case::assignment_glued_to_an_array_is_one_word("X=()X=l")]
 #[case::assignment_glued_to_an_array("a+=()qS+=()")]
 #[case::descriptor_as_a_redirection_target("a<0<E")]
 #[case::function_keyword_with_a_subshell_body("function f (echo a); f")]

@@ -44,6 +44,13 @@ fn lists_and_pipelines(#[case] text: &str, #[case] expected: &str) {
     "declare -A m=([k]=v [j]=\"a b\" [x]);"
 )]
 #[case::empty_array("a=()", "a=();")]
+// bash reads text glued to an array literal's `)` as more of the word, a string
+// (`X=()X=l` assigns `()X=l`; found by shell_differential).
+#[case::text_glued_to_an_array("X=()X=l", "X=()X=l;")]
+#[case::text_glued_to_an_array_then_a_command(
+    "X=(a $Y [k]=v \"q r\")b$Y c",
+    "X=(a $Y [k]=v \"q r\")b$Y c;"
+)]
 #[case::element("a[1]=x a[$i + 1]+=y", "a[1]=x a[$i + 1]+=y;")]
 #[case::subscript_without_value("a[1] b", "a[1] b;")]
 #[case::equals_in_an_argument("echo A=1 a[1]=x", "echo A=1 a[1]=x;")]
