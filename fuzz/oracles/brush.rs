@@ -51,7 +51,9 @@ pub fn brush_answers(text: &str) -> bool {
         && !text.contains('`')
         && !text.contains('\\')
         && !text.contains('[')
-        && !["!(", "@(", "?(", "*(", "+("].iter().any(|glob| text.contains(glob))
+        && !["!(", "@(", "?(", "*(", "+("]
+            .iter()
+            .any(|glob| text.contains(glob))
 }
 
 /// Inputs where brush-parser reads a construct differently from bash, and the reader follows
@@ -69,6 +71,22 @@ pub fn brush_reads_differently(text: &str) -> bool {
         // (`a<(b)c`, `>/t>(p)x`), where bash reads one word.
         || text.contains("<(")
         || text.contains(">(")
+        // brush ends an array literal's word at its `)`, so text glued to it (`X=()l`) is a
+        // word of its own, a command; bash reads it as more of the same word and assigns the
+        // string `()l`, as the reader does.
+        || (text.contains("=(") && glued_to_a_closer(text))
+}
+
+/// Whether some `)` has text glued to it (a byte other than a blank, a newline or an
+/// operator).
+fn glued_to_a_closer(text: &str) -> bool {
+    text.as_bytes().windows(2).any(|pair| {
+        pair[0] == b')'
+            && !matches!(
+                pair[1],
+                b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')'
+            )
+    })
 }
 
 /// The simple commands brush-parser finds; `None` when it does not read `text`.

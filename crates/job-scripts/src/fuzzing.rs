@@ -207,6 +207,8 @@ mod tests {
     /// are in `fuzz/regressions/shell_differential/`), read as bash reads them.
     #[rstest]
     #[case::text_glued_to_an_array_is_one_assignment("X=()X=l\0", vec![vec![]])]
+    // brush-parser reads a command `l` here (written down in `fuzz/oracles/brush.rs`).
+    #[case::text_glued_to_an_array_is_no_command("X=()l\0", vec![vec![]])]
     fn differential_findings_read_as_bash_does(
         #[case] text: &str,
         #[case] expected: Vec<Vec<Option<String>>>,
