@@ -54,12 +54,11 @@ pub mod capabilities;
 pub mod error;
 pub mod evaluator;
 pub mod limits;
-#[cfg(not(browser))]
 pub mod module;
-/// The browser backend: the same API, the modules run by the page's WebAssembly engine.
-#[cfg(browser)]
-#[path = "browser.rs"]
-pub mod module;
+// Where modules are compiled and run: wasmtime, or (`cfg(browser)`) the page's engine.
+#[cfg_attr(not(browser), path = "backend/wasmtime.rs")]
+#[cfg_attr(browser, path = "backend/browser.rs")]
+mod backend;
 pub mod request;
 pub mod response;
 pub mod selector;

@@ -1,4 +1,4 @@
-//! The browser backend of [`PolicyModule`]: the same API as the wasmtime backend, with the
+//! The browser backend of [`PolicyModule`](crate::PolicyModule): the same API as the wasmtime backend, with the
 //! modules compiled and run by the page's own WebAssembly engine through the waPC host of
 //! `js/wapc-host.js` (the protocol wasmtime-provider speaks, and the WASI calls a policy built
 //! for `wasm32-wasip1` makes).
@@ -7,17 +7,13 @@
 //! page runs the policies in a worker, which the user can stop), and a trap is reported with
 //! the browser's text for it.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
 use wasm_bindgen::prelude::*;
 
-use crate::capabilities::HostContext;
 use crate::error::{HostError, Result};
-use crate::evaluator::{HostCallback, PolicyEvaluator};
-pub use crate::limits::{EngineConfig, Limits};
+use crate::evaluator::HostCallback;
+use crate::limits::{EngineConfig, Limits};
 
 /// Set to `1`, the native engine writes a perf map; no effect in a browser.
 pub const PERF_MAP_ENV: &str = "POLICY_HOST_PERF_MAP";
@@ -130,160 +126,54 @@ pub struct Precompiled<'a> {
     pub wasm_digest: &'a str,
 }
 
-/// A policy module compiled by the page's engine.
+/// A module compiled by the page's engine, which keeps it by digest.
 #[derive(Debug, Clone)]
-pub struct PolicyModule {
-    inner: Arc<ModuleInner>,
-}
-
-#[derive(Debug)]
-struct ModuleInner {
-    name: String,
-    path: Option<PathBuf>,
+pub(crate) struct Compiled {
     digest: String,
-    metadata: Option<policy_metadata::Metadata>,
-    engine: PolicyEngine,
-    limits: Limits,
 }
 
-impl PolicyModule {
-    /// Reads and compiles a `.wasm` file (pages have no files: this fails).
-    pub fn from_file(
-        engine: &PolicyEngine,
-        path: impl AsRef<Path>,
-        limits: Limits,
+impl Compiled {
+    /// `bytes` compiled (binary wasm only; there is no native code to load in a page).
+    pub(crate) fn new(
+        _engine: &PolicyEngine,
+        name: &str,
+        bytes: &[u8],
+        digest: &str,
+        _precompiled: Option<Precompiled<'_>>,
+        _limits: &Limits,
     ) -> Result<Self> {
-        let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| HostError::ReadModule {
-            path: path.to_owned(),
-            source,
+        compile_module(digest, bytes).map_err(|e| HostError::Compile {
+            module: name.to_owned(),
+            message: js_message(&e),
         })?;
-        let name = path.file_stem().map_or_else(
-            || path.display().to_string(),
-            |s| s.to_string_lossy().into_owned(),
-        );
-        Self::build(engine, name, Some(path.to_owned()), &bytes, limits)
-    }
-
-    /// Compiles a module from its bytes (binary wasm only).
-    pub fn from_bytes(
-        engine: &PolicyEngine,
-        name: impl Into<String>,
-        bytes: &[u8],
-        limits: Limits,
-    ) -> Result<Self> {
-        Self::build(engine, name.into(), None, bytes, limits)
-    }
-
-    /// As [`Self::from_bytes`]: native code cannot run in a page.
-    pub fn from_bytes_precompiled(
-        engine: &PolicyEngine,
-        name: impl Into<String>,
-        bytes: &[u8],
-        _precompiled: Precompiled<'_>,
-        limits: Limits,
-    ) -> Result<Self> {
-        Self::build(engine, name.into(), None, bytes, limits)
-    }
-
-    fn build(
-        engine: &PolicyEngine,
-        name: String,
-        path: Option<PathBuf>,
-        bytes: &[u8],
-        limits: Limits,
-    ) -> Result<Self> {
-        let digest = format!("{:x}", Sha256::digest(bytes));
-        let compile_error = |message: String| HostError::Compile {
-            module: name.clone(),
-            message,
-        };
-        compile_module(&digest, bytes).map_err(|e| compile_error(js_message(&e)))?;
-        let metadata =
-            policy_metadata::read_metadata(bytes).map_err(|e| compile_error(e.to_string()))?;
         Ok(Self {
-            inner: Arc::new(ModuleInner {
-                name,
-                path,
-                digest,
-                metadata,
-                engine: engine.clone(),
-                limits,
-            }),
+            digest: digest.to_owned(),
         })
     }
 
-    /// The same module with other limits.
-    pub fn with_limits(&self, limits: Limits) -> Result<Self> {
-        let inner = &self.inner;
-        Ok(Self {
-            inner: Arc::new(ModuleInner {
-                name: inner.name.clone(),
-                path: inner.path.clone(),
-                digest: inner.digest.clone(),
-                metadata: inner.metadata.clone(),
-                engine: inner.engine.clone(),
-                limits,
-            }),
-        })
-    }
-
-    /// A new evaluator (one waPC instance, created lazily) with the given host context.
-    #[must_use]
-    pub fn evaluator(&self, context: HostContext) -> PolicyEvaluator {
-        PolicyEvaluator::new(self.clone(), context)
-    }
-
-    /// Name of the module.
-    #[must_use]
-    pub fn name(&self) -> &str {
-        &self.inner.name
-    }
-
-    /// The file the module was read from, if any.
-    #[must_use]
-    pub fn path(&self) -> Option<&Path> {
-        self.inner.path.as_deref()
-    }
-
-    /// Hex SHA-256 of the wasm bytes.
-    #[must_use]
-    pub fn digest(&self) -> &str {
-        &self.inner.digest
-    }
-
-    /// The metadata of an annotated module.
-    #[must_use]
-    pub fn metadata(&self) -> Option<&policy_metadata::Metadata> {
-        self.inner.metadata.as_ref()
-    }
-
-    /// The limits (not enforced in a browser).
-    #[must_use]
-    pub fn limits(&self) -> &Limits {
-        &self.inner.limits
-    }
-
-    /// The engine.
-    #[must_use]
-    pub fn engine(&self) -> &PolicyEngine {
-        &self.inner.engine
+    /// The same module: limits are not enforced in a page.
+    pub(crate) fn with_limits(
+        &self,
+        _engine: &PolicyEngine,
+        _name: &str,
+        _limits: &Limits,
+    ) -> Result<Self> {
+        Ok(self.clone())
     }
 
     /// A new waPC instance whose host calls `callback` answers.
-    pub(crate) fn instantiate(&self, callback: HostCallback) -> Result<Instance> {
+    pub(crate) fn instantiate(&self, name: &str, callback: HostCallback) -> Result<Instance> {
         let host_call = HostCall::new(
             move |binding: String, namespace: String, operation: String, payload: Vec<u8>| {
                 // An error is thrown to the JS host, which hands its text to the guest.
                 callback(&binding, &namespace, &operation, &payload).map_err(JsValue::from)
             },
         );
-        let instance = JsInstance::new(&self.inner.digest, &host_call).map_err(|e| {
-            HostError::Instantiate {
-                module: self.inner.name.clone(),
+        let instance =
+            JsInstance::new(&self.digest, &host_call).map_err(|e| HostError::Instantiate {
+                module: name.to_owned(),
                 source: JsError::from(e),
-            }
-        })?;
+            })?;
         Ok(Instance {
             instance,
             _host_call: host_call,

@@ -1,26 +1,21 @@
-//! Compiled policy modules and the engine they run on.
+//! The native backend of [`PolicyModule`](crate::PolicyModule): policy-server's stack.
 //!
-//! The stack is policy-server's: one `wasmtime::Engine` with epoch interruption, a thread that
-//! ticks the epoch, and per module a `wasmtime_provider::WasmtimeEngineProviderPre` (module
-//! compiled and linked once) that is `rehydrate`d into a fresh waPC instance whenever one is
-//! needed. A [`PolicyModule`] is `Send + Sync` and cheap to clone, so a scanner compiles each
-//! policy once and hands clones to its worker threads, which each create their own
-//! [`PolicyEvaluator`].
+//! One `wasmtime::Engine` with epoch interruption, a thread that ticks the epoch, and per module
+//! a `wasmtime_provider::WasmtimeEngineProviderPre` (module compiled and linked once) that is
+//! `rehydrate`d into a fresh waPC instance whenever one is needed.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
 use wasmtime_provider::{
     EpochDeadlines, ResourceLimits, WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre,
 };
 
-use crate::capabilities::HostContext;
 use crate::error::{HostError, Result};
-use crate::evaluator::{HostCallback, PolicyEvaluator};
-pub use crate::limits::{EngineConfig, Limits};
+use crate::evaluator::HostCallback;
+use crate::limits::{EngineConfig, Limits};
 
 /// One waPC instance of a module.
 pub(crate) type Instance = wapc::WapcHost;
@@ -149,90 +144,30 @@ fn start_ticker(engine: &wasmtime::Engine, tick: Duration) -> Result<()> {
         .map_err(HostError::Ticker)
 }
 
-/// A compiled policy, ready to be instantiated any number of times, from any thread.
+/// A module compiled by wasmtime (or loaded: precompiled, or from the cache) and linked for
+/// instantiation under its limits.
 #[derive(Clone)]
-pub struct PolicyModule {
-    inner: Arc<ModuleInner>,
-}
-
-struct ModuleInner {
-    name: String,
-    path: Option<PathBuf>,
-    digest: String,
-    /// The `io.kubewarden.metadata` section of an annotated module.
-    metadata: Option<policy_metadata::Metadata>,
-    engine: PolicyEngine,
+pub(crate) struct Compiled {
     module: wasmtime::Module,
     pre: WasmtimeEngineProviderPre,
-    limits: Limits,
     deadlines: EpochDeadlines,
 }
 
-impl std::fmt::Debug for PolicyModule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PolicyModule")
-            .field("name", &self.inner.name)
-            .field("path", &self.inner.path)
-            .field("digest", &self.inner.digest)
-            .field("limits", &self.inner.limits)
-            .finish_non_exhaustive()
-    }
-}
-
-impl PolicyModule {
-    /// Reads and compiles a `.wasm` file. The module is named after the file stem.
-    pub fn from_file(
+impl Compiled {
+    /// `bytes` (binary wasm, or the text format) compiled, or `precompiled` loaded when it was
+    /// made from these very bytes (`digest`) by a compatible engine, or the engine's cached
+    /// code.
+    pub(crate) fn new(
         engine: &PolicyEngine,
-        path: impl AsRef<Path>,
-        limits: Limits,
-    ) -> Result<Self> {
-        let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| HostError::ReadModule {
-            path: path.to_owned(),
-            source,
-        })?;
-        let name = path.file_stem().map_or_else(
-            || path.display().to_string(),
-            |s| s.to_string_lossy().into_owned(),
-        );
-        Self::build(engine, name, Some(path.to_owned()), &bytes, None, limits)
-    }
-
-    /// Compiles a module from its bytes (binary wasm, or the text format).
-    pub fn from_bytes(
-        engine: &PolicyEngine,
-        name: impl Into<String>,
+        name: &str,
         bytes: &[u8],
-        limits: Limits,
-    ) -> Result<Self> {
-        Self::build(engine, name.into(), None, bytes, None, limits)
-    }
-
-    /// A module whose code was compiled ahead of time ([`PolicyEngine::precompile`]): loaded
-    /// without compiling when `precompiled` was made from these very bytes (its digest) by a
-    /// compatible engine, else compiled (or read from the cache) as [`Self::from_bytes`] does.
-    pub fn from_bytes_precompiled(
-        engine: &PolicyEngine,
-        name: impl Into<String>,
-        bytes: &[u8],
-        precompiled: Precompiled<'_>,
-        limits: Limits,
-    ) -> Result<Self> {
-        Self::build(engine, name.into(), None, bytes, Some(precompiled), limits)
-    }
-
-    fn build(
-        engine: &PolicyEngine,
-        name: String,
-        path: Option<PathBuf>,
-        bytes: &[u8],
+        digest: &str,
         precompiled: Option<Precompiled<'_>>,
-        limits: Limits,
+        limits: &Limits,
     ) -> Result<Self> {
-        let digest = format!("{:x}", Sha256::digest(bytes));
         let compile = || {
             wasmtime::Module::new(&engine.engine, bytes).map_err(|e| HostError::Compile {
-                module: name.clone(),
+                module: name.to_owned(),
                 message: format!("{e:#}"),
             })
         };
@@ -241,29 +176,17 @@ impl PolicyModule {
             .and_then(|precompiled| precompiled.load(&engine.engine));
         let module = match (loaded, &engine.cache) {
             (Some(module), _) => module,
-            (None, Some(cache)) => cache.load_or_compile(&engine.engine, &digest, compile)?,
+            (None, Some(cache)) => cache.load_or_compile(&engine.engine, digest, compile)?,
             (None, None) => compile()?,
         };
-        // The text format (accepted above, for tests) carries no custom sections.
-        let metadata = if bytes.starts_with(b"\0asm") {
-            policy_metadata::read_metadata(bytes).map_err(|e| HostError::Compile {
-                module: name.clone(),
-                message: e.to_string(),
-            })?
-        } else {
-            None
-        };
-        Self::assemble(engine.clone(), name, path, digest, metadata, module, limits)
+        Self::link(engine, name, module, limits)
     }
 
-    fn assemble(
-        engine: PolicyEngine,
-        name: String,
-        path: Option<PathBuf>,
-        digest: String,
-        metadata: Option<policy_metadata::Metadata>,
+    fn link(
+        engine: &PolicyEngine,
+        name: &str,
         module: wasmtime::Module,
-        limits: Limits,
+        limits: &Limits,
     ) -> Result<Self> {
         let pre = WasmtimeEngineProviderBuilder::new()
             .engine(engine.engine.clone())
@@ -274,113 +197,41 @@ impl PolicyModule {
             })
             .build_pre()
             .map_err(|source| HostError::Prepare {
-                module: name.clone(),
+                module: name.to_owned(),
                 source,
             })?;
         let ticks = limits
             .execution_deadline
             .map_or(NO_DEADLINE, |deadline| engine.ticks(deadline));
-        let deadlines = EpochDeadlines {
-            wapc_init: ticks,
-            wapc_func: ticks,
-        };
         Ok(Self {
-            inner: Arc::new(ModuleInner {
-                name,
-                path,
-                digest,
-                metadata,
-                engine,
-                module,
-                pre,
-                limits,
-                deadlines,
-            }),
+            module,
+            pre,
+            deadlines: EpochDeadlines {
+                wapc_init: ticks,
+                wapc_func: ticks,
+            },
         })
     }
 
-    /// The same compiled module with other limits (no recompilation).
-    pub fn with_limits(&self, limits: Limits) -> Result<Self> {
-        let inner = &self.inner;
-        Self::assemble(
-            inner.engine.clone(),
-            inner.name.clone(),
-            inner.path.clone(),
-            inner.digest.clone(),
-            inner.metadata.clone(),
-            inner.module.clone(),
-            limits,
-        )
-    }
-
-    /// A new evaluator (one waPC instance, created lazily) with the given host context.
-    ///
-    /// The evaluator is not `Send`: create one per thread.
-    #[must_use]
-    pub fn evaluator(&self, context: HostContext) -> PolicyEvaluator {
-        PolicyEvaluator::new(self.clone(), context)
-    }
-
-    /// Name of the module (file stem, or the name given to [`PolicyModule::from_bytes`]).
-    #[must_use]
-    pub fn name(&self) -> &str {
-        &self.inner.name
-    }
-
-    /// The file the module was read from, if any.
-    #[must_use]
-    pub fn path(&self) -> Option<&Path> {
-        self.inner.path.as_deref()
-    }
-
-    /// Hex SHA-256 of the wasm bytes: identifies the module (e.g. to deduplicate or cache).
-    #[must_use]
-    pub fn digest(&self) -> &str {
-        &self.inner.digest
-    }
-
-    /// The metadata of an annotated module (its `io.kubewarden.metadata` section, written by
-    /// `kwctl annotate` or `cargo xtask build`); `None` for a module without one.
-    #[must_use]
-    pub fn metadata(&self) -> Option<&policy_metadata::Metadata> {
-        self.inner.metadata.as_ref()
-    }
-
-    /// The limits every instance runs under.
-    #[must_use]
-    pub fn limits(&self) -> &Limits {
-        &self.inner.limits
-    }
-
-    /// The engine the module was compiled with.
-    #[must_use]
-    pub fn engine(&self) -> &PolicyEngine {
-        &self.inner.engine
-    }
-
-    /// The compiled code, serialised: what an external cache would store for this module
-    /// (wasmtime's own on-disk cache is [`EngineConfig::cache_dir`]).
-    pub fn serialize(&self) -> Result<Vec<u8>> {
-        self.inner
-            .module
-            .serialize()
-            .map_err(|e| HostError::Compile {
-                module: self.inner.name.clone(),
-                message: format!("cannot serialise the compiled module: {e:#}"),
-            })
+    /// The same code linked under other limits (no recompilation).
+    pub(crate) fn with_limits(
+        &self,
+        engine: &PolicyEngine,
+        name: &str,
+        limits: &Limits,
+    ) -> Result<Self> {
+        Self::link(engine, name, self.module.clone(), limits)
     }
 
     /// A new waPC instance whose host calls `callback` answers.
-    pub(crate) fn instantiate(&self, callback: HostCallback) -> Result<Instance> {
-        let module = self.inner.name.clone();
-        let provider = self
-            .inner
-            .pre
-            .rehydrate(Some(self.inner.deadlines))
-            .map_err(|source| HostError::Prepare {
-                module: module.clone(),
-                source,
-            })?;
+    pub(crate) fn instantiate(&self, name: &str, callback: HostCallback) -> Result<Instance> {
+        let provider =
+            self.pre
+                .rehydrate(Some(self.deadlines))
+                .map_err(|source| HostError::Prepare {
+                    module: name.to_owned(),
+                    source,
+                })?;
         let callback = move |_instance_id: u64,
                              binding: &str,
                              namespace: &str,
@@ -392,8 +243,20 @@ impl PolicyModule {
         > {
             callback(binding, namespace, operation, payload).map_err(Into::into)
         };
-        wapc::WapcHost::new(Box::new(provider), Some(Box::new(callback)))
-            .map_err(|source| HostError::Instantiate { module, source })
+        wapc::WapcHost::new(Box::new(provider), Some(Box::new(callback))).map_err(|source| {
+            HostError::Instantiate {
+                module: name.to_owned(),
+                source,
+            }
+        })
+    }
+
+    /// The compiled code, serialised.
+    pub(crate) fn serialize(&self, name: &str) -> Result<Vec<u8>> {
+        self.module.serialize().map_err(|e| HostError::Compile {
+            module: name.to_owned(),
+            message: format!("cannot serialise the compiled module: {e:#}"),
+        })
     }
 }
 
@@ -481,6 +344,7 @@ impl ModuleCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::module::PolicyModule;
 
     fn assert_send_sync<T: Send + Sync>() {}
 
