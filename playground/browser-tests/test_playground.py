@@ -118,6 +118,10 @@ def test_the_examples_are_judged_on_load(browser, site_url, artifacts):
     verdicts = {v for _, _, v, _ in shown(page)}
     assert "fail" in verdicts and "pass" in verdicts
     assert page.input_value("#config") == EXAMPLE_CONFIG
+    # pvc-contract, mutating, passes the claim that names no class and shows its patch.
+    claim = '.object[data-object="v1/PersistentVolumeClaim/payments/payments-db-data"]'
+    assert page.get_attribute(f"{claim} .verdict", "data-verdict") == "pass"
+    assert '"path": "/spec/storageClassName"' in page.text_content(f"{claim} .patch")
     first = page.evaluate("window.playground.firstVerdictMs")
     (artifacts / "first-verdict.json").write_text(json.dumps({"firstVerdictMs": first}))
     page.screenshot(path=str(artifacts / "playground-examples.png"), full_page=True)

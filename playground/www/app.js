@@ -118,7 +118,7 @@ function renderObjects(report) {
   }
   const html = [];
   for (const object of objects.values()) {
-    const allPass = object.evaluations.every((e) => e.verdict === "pass");
+    const allPass = !object.evaluations.some(notable);
     const where = `${object.file}:${object.line}`;
     const id = `${object.apiVersion}/${object.kind}/${object.namespace ?? ""}/${object.name}`;
     html.push(
@@ -137,7 +137,7 @@ function renderObjects(report) {
           .join("") +
         `</div>` +
         object.evaluations
-          .filter((e) => e.verdict !== "pass")
+          .filter(notable)
           .map((e) => finding(e, urls.get(e.policy)))
           .join("") +
         `</article>`,
@@ -145,6 +145,9 @@ function renderObjects(report) {
   }
   $("objects").innerHTML = html.join("");
 }
+
+/** What an object shows in full: a verdict other than pass, or a mutating policy's patch. */
+const notable = (e) => e.verdict !== "pass" || e.patch;
 
 function finding(e, url) {
   const parts = [`<div class="finding v-${e.verdict}" data-policy="${escape(e.policy)}">`];
