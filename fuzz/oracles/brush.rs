@@ -168,8 +168,11 @@ fn simple_command(command: &ast::SimpleCommand) -> Vec<Option<String>> {
         match item {
             ast::CommandPrefixOrSuffixItem::Word(w) => words.push(unquoted(&w.value)),
             // brush reads every `NAME=…` argument as an assignment; bash only those of
-            // declaration builtins. Both readers compare it as its text.
-            ast::CommandPrefixOrSuffixItem::AssignmentWord(_, w) if !w.value.contains('(') => {
+            // declaration builtins. Both readers compare it as its text, but for an array
+            // literal (a `(` between quotes is text: `X='(a)'`).
+            ast::CommandPrefixOrSuffixItem::AssignmentWord(assignment, w)
+                if matches!(assignment.value, ast::AssignmentValue::Scalar(_)) =>
+            {
                 words.push(unquoted(&w.value));
             }
             ast::CommandPrefixOrSuffixItem::AssignmentWord(..)

@@ -209,6 +209,11 @@ mod tests {
     #[case::text_glued_to_an_array_is_one_assignment("X=()X=l\0", vec![vec![]])]
     // brush-parser reads a command `l` here (written down in `fuzz/oracles/brush.rs`).
     #[case::text_glued_to_an_array_is_no_command("X=()l\0", vec![vec![]])]
+    // The oracle took any `(` in an argument `NAME=…` for an array literal.
+    #[case::quoted_parenthesis_in_an_argument_like_an_assignment(
+        "p X='('",
+        vec![vec![Some("p".to_owned()), Some("X=(".to_owned())]]
+    )]
     fn differential_findings_read_as_bash_does(
         #[case] text: &str,
         #[case] expected: Vec<Vec<Option<String>>>,
