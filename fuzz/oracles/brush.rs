@@ -169,14 +169,16 @@ fn simple_command(command: &ast::SimpleCommand) -> Vec<Option<String>> {
             ast::CommandPrefixOrSuffixItem::Word(w) => words.push(unquoted(&w.value)),
             // brush reads every `NAME=…` argument as an assignment; bash only those of
             // declaration builtins. Both readers compare it as its text, but for an array
-            // literal (a `(` between quotes is text: `X='(a)'`).
-            ast::CommandPrefixOrSuffixItem::AssignmentWord(assignment, w)
-                if matches!(assignment.value, ast::AssignmentValue::Scalar(_)) =>
-            {
-                words.push(unquoted(&w.value));
+            // literal: a value that starts with `(`. A `(` between quotes is text, where
+            // brush may read an array (`p='('`).
+            ast::CommandPrefixOrSuffixItem::AssignmentWord(_, w) => {
+                let array = w
+                    .value
+                    .split_once('=')
+                    .is_some_and(|(_, value)| value.starts_with('('));
+                words.push(if array { None } else { unquoted(&w.value) });
             }
-            ast::CommandPrefixOrSuffixItem::AssignmentWord(..)
-            | ast::CommandPrefixOrSuffixItem::ProcessSubstitution(..) => words.push(None),
+            ast::CommandPrefixOrSuffixItem::ProcessSubstitution(..) => words.push(None),
             ast::CommandPrefixOrSuffixItem::IoRedirect(_) => {}
         }
     }

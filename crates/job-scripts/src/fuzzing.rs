@@ -209,10 +209,15 @@ mod tests {
     #[case::text_glued_to_an_array_is_one_assignment("X=()X=l\0", vec![vec![]])]
     // brush-parser reads a command `l` here (written down in `fuzz/oracles/brush.rs`).
     #[case::text_glued_to_an_array_is_no_command("X=()l\0", vec![vec![]])]
-    // The oracle took any `(` in an argument `NAME=…` for an array literal.
+    // The oracle took any `(` in an argument `NAME=…` for an array literal, and brush-parser
+    // reads some quoted ones as one.
     #[case::quoted_parenthesis_in_an_argument_like_an_assignment(
         "p X='('",
         vec![vec![Some("p".to_owned()), Some("X=(".to_owned())]]
+    )]
+    #[case::quoted_parenthesis_first_in_an_argument_like_an_assignment(
+        "l p='('",
+        vec![vec![Some("l".to_owned()), Some("p=(".to_owned())]]
     )]
     fn differential_findings_read_as_bash_does(
         #[case] text: &str,
