@@ -75,6 +75,22 @@ pub fn brush_reads_differently(text: &str) -> bool {
         // word of its own, a command; bash reads it as more of the same word and assigns the
         // string `()l`, as the reader does.
         || (text.contains("=(") && glued_to_a_closer(text))
+        // brush reads `(` blanks `(` as the `((` of an arithmetic command (`(\t(a))`), where
+        // bash reads two subshells and runs `a`.
+        || parenthesis_blanks_parenthesis(text)
+}
+
+/// Whether a `(` is followed by blanks, then another `(`.
+fn parenthesis_blanks_parenthesis(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(i, &byte)| {
+        let rest = bytes.get(i + 1..).unwrap_or_default();
+        let blanks = rest
+            .iter()
+            .take_while(|&&c| c == b' ' || c == b'\t')
+            .count();
+        byte == b'(' && blanks > 0 && rest.get(blanks) == Some(&b'(')
+    })
 }
 
 /// Whether some `)` has text glued to it (a byte other than a blank, a newline or an

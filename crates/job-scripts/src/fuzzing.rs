@@ -215,6 +215,8 @@ mod tests {
         "p X='('",
         vec![vec![Some("p".to_owned()), Some("X=(".to_owned())]]
     )]
+    // brush-parser reads an arithmetic command (written down in `fuzz/oracles/brush.rs`).
+    #[case::subshell_in_a_subshell_after_a_blank("(\t(\u{5}))", vec![vec![Some("\u{5}".to_owned())]])]
     #[case::quoted_parenthesis_first_in_an_argument_like_an_assignment(
         "l p='('",
         vec![vec![Some("l".to_owned()), Some("p=(".to_owned())]]
