@@ -14,14 +14,7 @@ use policy_host::{
 };
 use rstest::rstest;
 use serde_json::{Value, json};
-
-const POLICIES: [&str; 5] = [
-    "no-raw-datastores",
-    "require-upstream-chart",
-    "pvc-contract",
-    "require-network-policy",
-    "no-sql-mutating-jobs",
-];
+use upstream_first::builtin::BUILTIN_POLICY_NAMES as POLICIES;
 
 /// Every kind of the core Kubernetes API (v1.35): group/version, kind, plural, namespaced.
 #[rustfmt::skip]

@@ -234,38 +234,20 @@ fn workspace_root() -> PathBuf {
 /// Builds every policy for wasm32-wasip1 and copies it to `target/policies/<name>.wasm`.
 fn build() -> Result<Vec<PathBuf>> {
     ensure_target(WASM_TARGET)?;
-    // `cargo rustc --crate-type cdylib`, not `cargo build`: the policy crates are also rlibs
-    // (the fuzz targets and replay tests link them natively), and rustc skips LTO for every
-    // output when an rlib is among them (rust-lang/rust#51009), which costs ~25% of wasm size.
-    for name in POLICIES.iter().chain(&TEST_POLICIES) {
-        cargo(
-            &[
-                "rustc",
-                "--release",
-                "--target",
-                WASM_TARGET,
-                "--package",
-                name,
-                "--crate-type",
-                "cdylib",
-            ],
-            &[],
-        )?;
-    }
+    let artifacts = POLICIES
+        .iter()
+        .chain(&TEST_POLICIES)
+        .map(|name| Ok((*name, build_cdylib(WASM_TARGET, name, &[])?)))
+        .collect::<Result<Vec<_>>>()?;
     let root = workspace_root();
-    let target_dir = target_dir();
-    let out_dir = target_dir.join("policies");
+    let out_dir = target_dir().join("policies");
     fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
     let engine = PolicyEngine::new(EngineConfig::default())
         .context("starting the wasmtime engine that precompiles the policies")?;
     let mut built = Vec::new();
-    for name in POLICIES.iter().chain(&TEST_POLICIES) {
-        let artifact = target_dir
-            .join(WASM_TARGET)
-            .join("release")
-            .join(format!("{}.wasm", name.replace('-', "_")));
+    for (name, artifact) in &artifacts {
         let dest = out_dir.join(format!("{name}.wasm"));
-        let module = optimise(&artifact, &dest, &out_dir, name)?;
+        let module = optimise(artifact, &dest, &out_dir, name)?;
         replace_if_changed(&dest, &module)?;
         eprintln!("built {} ({} KiB)", dest.display(), module.len() / 1024);
         if POLICIES.contains(name) {
@@ -403,6 +385,34 @@ fn precompile(engine: &PolicyEngine, annotated: &Path) -> Result<PathBuf> {
         digest.as_bytes(),
     )?;
     Ok(code_path)
+}
+
+/// Builds `package` for `target` as a release cdylib and returns the module's path.
+///
+/// `cargo rustc --crate-type cdylib`, not `cargo build`: the policy crates and the playground
+/// are also rlibs (the fuzz targets, replay tests and native tests link them), and rustc skips
+/// LTO for every output when an rlib is among them (rust-lang/rust#51009), which costs ~25% of
+/// wasm size. `rustc_flags` go to the final crate only.
+fn build_cdylib(target: &str, package: &str, rustc_flags: &[&str]) -> Result<PathBuf> {
+    let mut args = vec![
+        "rustc",
+        "--release",
+        "--target",
+        target,
+        "--package",
+        package,
+        "--crate-type",
+        "cdylib",
+    ];
+    if !rustc_flags.is_empty() {
+        args.push("--");
+        args.extend(rustc_flags);
+    }
+    cargo(&args, &[])?;
+    Ok(target_dir()
+        .join(target)
+        .join("release")
+        .join(format!("{}.wasm", package.replace('-', "_"))))
 }
 
 /// The target directory: `$CARGO_TARGET_DIR`, else the workspace's `target/`.

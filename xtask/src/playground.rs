@@ -10,7 +10,7 @@ use std::{env, fs};
 
 use anyhow::{Context, Result, bail};
 
-use crate::{cargo, ensure_target, run, target_dir, workspace_root};
+use crate::{build_cdylib, cargo, ensure_target, run, target_dir, workspace_root};
 
 const BROWSER_TARGET: &str = "wasm32-unknown-unknown";
 const CRATE: &str = "upstream-first-playground";
@@ -18,26 +18,9 @@ const CRATE: &str = "upstream-first-playground";
 /// Builds the site and returns its directory.
 pub fn build() -> Result<PathBuf> {
     ensure_target(BROWSER_TARGET)?;
-    // A cdylib alone, for the same reason as the policies: with the rlib among the outputs
-    // rustc skips LTO.
-    cargo(
-        &[
-            "rustc",
-            "--release",
-            "--target",
-            BROWSER_TARGET,
-            "--package",
-            CRATE,
-            "--crate-type",
-            "cdylib",
-            // wasm-bindgen reads the features the module uses from its `target_features`
-            // section, which the profile's `strip` removes; wasm-bindgen strips the rest.
-            "--",
-            "-C",
-            "strip=none",
-        ],
-        &[],
-    )?;
+    // wasm-bindgen reads the features the module uses from its `target_features` section,
+    // which the profile's `strip` removes; wasm-bindgen strips the rest.
+    let artifact = build_cdylib(BROWSER_TARGET, CRATE, &["-C", "strip=none"])?;
     let root = workspace_root();
     let target = target_dir();
     let site = target.join("playground").join("site");
@@ -45,10 +28,6 @@ pub fn build() -> Result<PathBuf> {
     if site.exists() {
         fs::remove_dir_all(&site).with_context(|| format!("emptying {}", site.display()))?;
     }
-    let artifact = target
-        .join(BROWSER_TARGET)
-        .join("release")
-        .join(format!("{}.wasm", CRATE.replace('-', "_")));
     let module = target
         .join("playground")
         .join(artifact.file_name().unwrap_or_default());
@@ -110,17 +89,17 @@ fn drop_guest_export(artifact: &Path, module: &Path) -> Result<()> {
 /// The `wasm-bindgen` of exactly the version Cargo.lock pins (its output must match the
 /// crate's), installed from crates.io when missing.
 fn wasm_bindgen() -> Result<PathBuf> {
-    let lock =
-        fs::read_to_string(workspace_root().join("Cargo.lock")).context("reading Cargo.lock")?;
-    let version = lock
-        .split("[[package]]")
-        .find(|package| package.contains("\nname = \"wasm-bindgen\"\n"))
-        .and_then(|package| {
-            package
-                .lines()
-                .find_map(|line| line.strip_prefix("version = "))
-        })
-        .map(|version| version.trim_matches('"').to_owned())
+    // Cargo names the locked package: `registry+…#wasm-bindgen@0.2.130`.
+    let pkgid = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+        .current_dir(workspace_root())
+        .args(["pkgid", "wasm-bindgen"])
+        .output()
+        .context("running cargo pkgid")?;
+    let version = String::from_utf8_lossy(&pkgid.stdout)
+        .trim()
+        .rsplit_once('@')
+        .map(|(_, version)| version.to_owned())
+        .filter(|_| pkgid.status.success())
         .context("Cargo.lock pins no wasm-bindgen")?;
     let installed = Command::new("wasm-bindgen").arg("--version").output();
     if let Ok(output) = installed

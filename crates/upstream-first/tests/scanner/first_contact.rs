@@ -3,17 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
+use upstream_first::builtin::BUILTIN_POLICY_NAMES as POLICIES;
 use upstream_first::config::CONFIG_FILE;
 
 use crate::common::{outcome, require, run, temp_file, upstream_first};
-
-const POLICIES: [&str; 5] = [
-    "no-raw-datastores",
-    "require-upstream-chart",
-    "pvc-contract",
-    "require-network-policy",
-    "no-sql-mutating-jobs",
-];
 
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/bundle")
