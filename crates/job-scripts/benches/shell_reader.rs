@@ -46,14 +46,21 @@ fn fill(unit: &str) -> String {
     text
 }
 
-/// Prints the median throughput of reading `text`; answers the slowest read.
-fn measure(name: &str, text: &str, iterations: usize) -> Duration {
+/// Whether the script `name` is measured: the command line may name some.
+fn selected(name: &str) -> bool {
     let only = std::env::args()
         .skip(1)
         .find(|a| a.parse::<usize>().is_err() && a != "--bench");
-    if only.is_some_and(|only| !name.contains(&only)) {
+    only.is_none_or(|only| name.contains(&only))
+}
+
+/// Prints the median throughput of reading `unit` repeated to [`SIZE`]; answers the slowest
+/// read.
+fn measure(name: &str, unit: &str, iterations: usize) -> Duration {
+    if !selected(name) {
         return Duration::ZERO;
     }
+    let text = &fill(unit);
     let reads = shell_reads(text);
     let mut times: Vec<Duration> = (0..iterations.max(1))
         .map(|_| {
@@ -79,8 +86,8 @@ fn main() {
         .find_map(|a| a.parse().ok())
         .unwrap_or(20);
     let mut slowest = Duration::ZERO;
-    slowest = slowest.max(measure("40-line script", &fill(SCRIPT), iterations));
-    slowest = slowest.max(measure("every construct", &fill(CONSTRUCTS), iterations));
+    slowest = slowest.max(measure("40-line script", SCRIPT, iterations));
+    slowest = slowest.max(measure("every construct", CONSTRUCTS, iterations));
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/regressions/shell_script");
     let mut paths: Vec<_> = std::fs::read_dir(&dir)
         .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
@@ -93,7 +100,7 @@ fn main() {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        slowest = slowest.max(measure(&name, &fill(&text), iterations.min(5)));
+        slowest = slowest.max(measure(&name, &text, iterations.min(5)));
     }
     println!("slowest read of 1 MiB: {slowest:?}");
 }

@@ -212,7 +212,8 @@ impl Reader<'_> {
             }
             self.blanks();
         }
-        // Most pipelines hold one command.
+        // Most pipelines hold one command. (Kept inline, as a word's parts are, it makes the
+        // reader's frames too big for a wasm stack at the nesting limit.)
         let mut commands = Vec::with_capacity(1);
         let ends_here = match self.peek() {
             None | Some(b'\n') => true,
@@ -711,7 +712,9 @@ impl Reader<'_> {
                             if command.arguments.is_empty() {
                                 command.assignments.push(assignment);
                             } else {
-                                command.arguments.push(Argument::Assignment(assignment));
+                                command
+                                    .arguments
+                                    .push(Argument::Assignment(Box::new(assignment)));
                             }
                         }
                         Some(Token::Word(word)) => {

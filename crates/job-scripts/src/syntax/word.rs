@@ -174,16 +174,17 @@ impl Reader<'_> {
         if !assignable || !self.peek().is_some_and(is_name_start) {
             return Ok(self.word()?.map(Token::Word));
         }
-        let mut name = String::new();
-        while let Some(byte) = self.peek().filter(|b| is_name_byte(*b)) {
-            name.push(char::from(byte));
+        while self.peek().is_some_and(is_name_byte) {
             self.bump();
         }
+        // The name as written, or with its line continuations joined; most first words are
+        // no assignment, so the name is only copied out for one.
+        let written = self.src.get(start..self.pos).unwrap_or("");
+        let joined = written.contains('\\').then(|| written.replace("\\\n", ""));
         let mut literal = Literal::from_source(start, start);
-        if self.src.get(start..self.pos) == Some(name.as_str()) {
-            literal.source(self.src, start, self.pos);
-        } else {
-            literal.push_str(self.src, &name);
+        match &joined {
+            None => literal.source(self.src, start, self.pos),
+            Some(joined) => literal.push_str(self.src, joined),
         }
         let mut parts = Parts::default();
         let mut subscript = None;
@@ -206,7 +207,7 @@ impl Reader<'_> {
         if parts.is_empty() && (append || self.eat("=")) {
             let value = self.assigned_value()?;
             return Ok(Some(Token::Assignment(Assignment {
-                name,
+                name: joined.unwrap_or_else(|| written.to_owned()),
                 subscript,
                 append,
                 value,
