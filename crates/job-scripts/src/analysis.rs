@@ -1,6 +1,7 @@
 //! The entry point: one container's command line, followed through shells, wrappers, script
 //! files, database clients, HTTP clients and migration tools.
 
+use std::cell::OnceCell;
 use std::collections::BTreeSet;
 
 use crate::clients::{self, Client, Source, VIA_ARGUMENT};
@@ -396,7 +397,7 @@ impl Analyzer<'_> {
     }
 
     fn client(&mut self, client: Client, argv: &[Field], args: &[Field], stdin: &Stdin, ctx: &Ctx) {
-        let statement = join_fields(argv);
+        let statement = CommandLine::new(argv);
         let scope = ctx.scope();
         for source in clients::sources(client, args) {
             match source {
@@ -405,7 +406,7 @@ impl Analyzer<'_> {
                         self.report(
                             FindingKind::OpaqueScript,
                             client.name(),
-                            &statement,
+                            statement.text(),
                             OPAQUE_VARIABLE,
                             &flag,
                             scope,
@@ -430,7 +431,7 @@ impl Analyzer<'_> {
                         self.report(
                             FindingKind::OpaqueScript,
                             client.name(),
-                            &statement,
+                            statement.text(),
                             OPAQUE_FILE,
                             &via,
                             scope,
@@ -447,7 +448,7 @@ impl Analyzer<'_> {
                             self.report(
                                 FindingKind::OpaqueScript,
                                 client.name(),
-                                &statement,
+                                statement.text(),
                                 OPAQUE_VARIABLE,
                                 via,
                                 scope,
@@ -463,7 +464,7 @@ impl Analyzer<'_> {
                     Stdin::Unknown { via } => self.report(
                         FindingKind::OpaqueScript,
                         client.name(),
-                        &statement,
+                        statement.text(),
                         OPAQUE_PIPE,
                         via,
                         scope,
@@ -479,7 +480,7 @@ impl Analyzer<'_> {
         client: Client,
         path: &str,
         via: &str,
-        statement: &str,
+        statement: &CommandLine<'_>,
         ctx: &Ctx,
         includes: usize,
     ) {
@@ -490,7 +491,7 @@ impl Analyzer<'_> {
             Resolution::NotFound | Resolution::Opaque => self.report(
                 FindingKind::OpaqueScript,
                 client.name(),
-                statement,
+                statement.text(),
                 OPAQUE_FILE,
                 via,
                 ctx.scope(),
@@ -504,7 +505,7 @@ impl Analyzer<'_> {
         client: Client,
         text: &str,
         via: &str,
-        statement: &str,
+        statement: &CommandLine<'_>,
         ctx: &Ctx,
         includes: usize,
     ) {
@@ -514,7 +515,7 @@ impl Analyzer<'_> {
             self.report(
                 FindingKind::OpaqueScript,
                 client.name(),
-                statement,
+                statement.text(),
                 OPAQUE_TOO_LARGE,
                 via,
                 scope,
@@ -629,6 +630,26 @@ impl Analyzer<'_> {
             host: host.map(str::to_owned),
             detail,
         });
+    }
+}
+
+/// The command line a finding quotes (a client's, for a script it cannot read): joined only
+/// when a finding needs it, since most client commands report only the statements they run.
+struct CommandLine<'a> {
+    argv: &'a [Field],
+    joined: OnceCell<String>,
+}
+
+impl<'a> CommandLine<'a> {
+    fn new(argv: &'a [Field]) -> Self {
+        Self {
+            argv,
+            joined: OnceCell::new(),
+        }
+    }
+
+    fn text(&self) -> &str {
+        self.joined.get_or_init(|| join_fields(self.argv))
     }
 }
 

@@ -164,7 +164,8 @@ pub(crate) fn unwrap_command(argv: &[Field]) -> (usize, Vec<(String, Field)>) {
 /// Kubernetes' `$(VAR)` expansion of `command`/`args` (`$$` escapes a `$`); references to
 /// unknown variables, and to variables whose name looks secret, are kept as written.
 pub(crate) fn kubernetes_expand(s: &str, env: &BTreeMap<String, String>) -> Field {
-    let mut out = Field::default();
+    // Most words hold no reference: their text is copied once, without regrowing.
+    let mut out = Field::with_capacity(s.len());
     let mut rest = s;
     while let Some(pos) = rest.find('$') {
         out.push_known(&rest[..pos]);

@@ -129,10 +129,11 @@ pub(crate) fn classify(sql: &str, dialect: Dialect) -> Classified {
     };
     for raw in split.statements {
         let write = classify_raw(&raw, dialect, parser_dialect.as_ref());
-        out.statements.push(Statement {
-            text: raw.display.trim().to_owned(),
-            write,
-        });
+        // Trimmed in place rather than copied: most statements are reads, never shown.
+        let mut text = raw.display;
+        text.truncate(text.trim_end().len());
+        text.drain(..text.len() - text.trim_start().len());
+        out.statements.push(Statement { text, write });
     }
     out
 }

@@ -125,14 +125,22 @@ pub(crate) struct Field {
 impl Field {
     /// A fully known field.
     pub(crate) fn known(text: &str) -> Self {
-        let mut f = Self::default();
+        let mut f = Self::with_capacity(text.len());
         f.push_known(text);
         f
     }
 
+    /// An empty field with room for `bytes` of text.
+    pub(crate) fn with_capacity(bytes: usize) -> Self {
+        Self {
+            text: String::with_capacity(bytes.min(MAX_VALUE_BYTES)),
+            unknown: Vec::new(),
+        }
+    }
+
     /// A fully unknown field.
     pub(crate) fn unknown(text: &str) -> Self {
-        let mut f = Self::default();
+        let mut f = Self::with_capacity(text.len());
         f.push_unknown(text);
         f
     }

@@ -389,9 +389,8 @@ impl<'s, S: Sink + ?Sized> Walker<'s, S> {
         if self.builtin(&argv, &stdin) {
             return Stdin::None;
         }
-        if let Some(name) = argv.first().map(|f| f.as_str().to_owned())
-            && self.state.functions.contains_key(&name)
-        {
+        if self.state.functions.contains_key(argv[0].as_str()) {
+            let name = argv[0].as_str().to_owned();
             self.call_function(&name, Some(argv[1..].to_vec()), &stdin);
             return unknown_output(&name);
         }
