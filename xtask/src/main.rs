@@ -5,7 +5,8 @@
 //! - `cargo xtask test`: build the policies, then run every test of the workspace, then build
 //!   the playground and run its browser tests
 //! - `cargo xtask demo`: build the policies, then scan the example bundle with the scanner
-//! - `cargo xtask bench`: build the policies and run the benchmarks (the playground's too)
+//! - `cargo xtask bench`: build the policies and run the benchmarks (job-scripts' native ones
+//!   and the playground's too)
 //! - `cargo xtask scan-bench`: build the policies and run the scanner's benchmark only
 //! - `cargo xtask playground [--test|--bench|--no-serve]`: build the browser playground, then
 //!   serve it on <http://127.0.0.1:8088/> (or run its browser tests or its benchmark, or stop)
@@ -71,6 +72,11 @@ fn main() -> Result<()> {
         "bench" => {
             build()?;
             cargo(&["bench", "--package", "e2e-tests"], rest)?;
+            // The shell reader's native throughput and the analysis without wasm.
+            cargo(
+                &["bench", "--package", "job-scripts", "--features", "fuzzing"],
+                &[],
+            )?;
             cargo(
                 &["bench", "--package", "upstream-first", "--bench", "scan"],
                 &[],
