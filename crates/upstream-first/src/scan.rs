@@ -57,19 +57,6 @@ impl Default for ScanOptions {
     }
 }
 
-/// Whether and why a policy evaluates an object.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Selection {
-    /// The policy evaluates the object (converted to this apiVersion, when its rules name an
-    /// equivalent group/version).
-    Evaluated(Option<String>),
-    /// Its rules select the object's kind, but its namespace, `namespaceSelector` or
-    /// `objectSelector` do not select the object.
-    Unselected,
-    /// Its rules do not select the object's kind.
-    NotMatched,
-}
-
 fn labels_of(object: &Value) -> Labels {
     object["metadata"]["labels"]
         .as_object()
@@ -96,12 +83,17 @@ fn namespace_labels<'a>(objects: impl Iterator<Item = &'a Value>) -> HashMap<Str
         .collect()
 }
 
-fn select(
-    policy: &ScanPolicy,
-    object: &Value,
-    id: &ObjectId,
-    namespaces: &HashMap<String, Labels>,
-) -> Selection {
+/// The policies that evaluate an object: each one's index, and the apiVersion the object is
+/// converted to for it.
+type Plan = Vec<(usize, Option<String>)>;
+
+/// What [`kind_match`] answers.
+type KindMatch = Option<Option<String>>;
+
+/// Whether `policy`'s rules select an object of `id`'s group, version, kind and scope, and
+/// the apiVersion it is then converted to; `None` when they do not. It depends on nothing
+/// else of the object, so a scan asks once per kind.
+fn kind_match(policy: &ScanPolicy, id: &ObjectId) -> KindMatch {
     let (group, version) = group_version(&id.api_version);
     let resource = resource_name(&id.kind);
     let matches = |group: &str, version: &str| {
@@ -117,23 +109,31 @@ fn select(
             .as_ref()
             .is_none_or(|rules| rules.iter().any(|rule| rule.matches(&request)))
     };
-    let conversion = if matches(group, version) {
-        None
-    } else {
-        // `matchPolicy: Equivalent`: the request is sent converted to a version the rules name.
-        match equivalent_group_versions(group, version, &resource)
-            .into_iter()
-            .find(|(group, version)| matches(group, version))
-        {
-            Some(("", version)) => Some(version.to_owned()),
-            Some((group, version)) => Some(format!("{group}/{version}")),
-            None => return Selection::NotMatched,
-        }
-    };
+    if matches(group, version) {
+        return Some(None);
+    }
+    // `matchPolicy: Equivalent`: the request is sent converted to a version the rules name.
+    match equivalent_group_versions(group, version, &resource)
+        .into_iter()
+        .find(|(group, version)| matches(group, version))
+    {
+        Some(("", version)) => Some(Some(version.to_owned())),
+        Some((group, version)) => Some(Some(format!("{group}/{version}"))),
+        None => None,
+    }
+}
+
+/// Whether `policy`'s namespace, `namespaceSelector` and `objectSelector` select `object`.
+fn scope_selects(
+    policy: &ScanPolicy,
+    object: &Value,
+    id: &ObjectId,
+    namespaces: &HashMap<String, Labels>,
+) -> bool {
     if let Some(namespace) = &policy.namespace
         && id.namespace.as_ref() != Some(namespace)
     {
-        return Selection::Unselected;
+        return false;
     }
     if let Some(selector) = &policy.namespace_selector {
         // As the API server: a namespaced object is matched by its namespace's labels, a
@@ -152,15 +152,13 @@ fn select(
             (None, _, _) => None,
         };
         if labels.is_some_and(|labels| !selector.matches(&labels)) {
-            return Selection::Unselected;
+            return false;
         }
     }
-    if let Some(selector) = &policy.object_selector
-        && !selector.matches(&labels_of(object))
-    {
-        return Selection::Unselected;
-    }
-    Selection::Evaluated(conversion)
+    policy
+        .object_selector
+        .as_ref()
+        .is_none_or(|selector| selector.matches(&labels_of(object)))
 }
 
 /// The store the policies read: `--context` objects, then the scanned ones (which win). Only
@@ -329,6 +327,52 @@ pub fn scan_inputs(
     report
 }
 
+/// The objects' records, and for each the policies that evaluate it (with the apiVersion it
+/// is converted to).
+fn plan(
+    policies: &[ScanPolicy],
+    sources: &[SourceObject],
+    namespaces: &HashMap<String, Labels>,
+) -> (Vec<ObjectRecord>, Vec<Plan>) {
+    let mut objects = Vec::with_capacity(sources.len());
+    let mut plans = Vec::with_capacity(sources.len());
+    // Each policy's `kind_match`, per apiVersion, kind and scope.
+    let mut kinds: HashMap<(String, String, bool), Vec<KindMatch>> = HashMap::new();
+    for source in sources {
+        let id = ObjectId::of(&source.object);
+        let key = (
+            id.api_version.clone(),
+            id.kind.clone(),
+            id.namespace.is_some(),
+        );
+        let matched = kinds
+            .entry(key)
+            .or_insert_with(|| policies.iter().map(|p| kind_match(p, &id)).collect());
+        let mut plan = Vec::new();
+        let mut unselected = 0;
+        for (index, (policy, matched)) in policies.iter().zip(matched.iter()).enumerate() {
+            let Some(conversion) = matched else {
+                continue;
+            };
+            if scope_selects(policy, &source.object, &id, namespaces) {
+                plan.push((index, conversion.clone()));
+            } else {
+                unselected += 1;
+            }
+        }
+        plans.push(plan);
+        objects.push(ObjectRecord {
+            uid: object_uid(&id),
+            id,
+            file: Arc::clone(&source.file),
+            line: source.line,
+            template: source.template.clone(),
+            unselected_policies: unselected,
+        });
+    }
+    (objects, plans)
+}
+
 /// Scans `documents` with `policies`; `context` objects are visible to context-aware policies
 /// but not evaluated.
 #[must_use]
@@ -342,36 +386,17 @@ pub fn scan(
     for source in &mut documents.objects {
         apply_default_namespace(&mut source.object, &options.default_namespace);
     }
-    let store = Arc::new(object_store(policies, &documents.objects, &context));
     let namespaces = namespace_labels(
         context
             .iter()
             .chain(documents.objects.iter().map(|source| &source.object)),
     );
-
-    let mut objects = Vec::with_capacity(documents.objects.len());
-    let mut plans: Vec<Vec<(usize, Option<String>)>> = Vec::with_capacity(documents.objects.len());
-    for source in &documents.objects {
-        let id = ObjectId::of(&source.object);
-        let mut plan = Vec::new();
-        let mut unselected = 0;
-        for (index, policy) in policies.iter().enumerate() {
-            match select(policy, &source.object, &id, &namespaces) {
-                Selection::Evaluated(conversion) => plan.push((index, conversion)),
-                Selection::Unselected => unselected += 1,
-                Selection::NotMatched => {}
-            }
-        }
-        plans.push(plan);
-        objects.push(ObjectRecord {
-            uid: object_uid(&id),
-            id,
-            file: Arc::clone(&source.file),
-            line: source.line,
-            template: source.template.clone(),
-            unselected_policies: unselected,
-        });
-    }
+    // The store (copies of the objects policies may read) is built while the objects are
+    // planned: each reads the documents only.
+    let (store, (objects, plans)) = workers::join(
+        || Arc::new(object_store(policies, &documents.objects, &context)),
+        || plan(policies, &documents.objects, &namespaces),
+    );
 
     let contexts: Vec<Vec<HostContext>> = policies
         .iter()

@@ -18,6 +18,22 @@ pub fn run<T: Send>(jobs: usize, worker: impl Fn() -> T + Sync) -> Vec<Option<T>
     })
 }
 
+/// Runs `first` on another thread while `second` runs on this one (both here in a page) and
+/// answers both results. A panic in `first` is resumed here, as if it had run inline.
+pub fn join<A: Send, B>(first: impl FnOnce() -> A + Send, second: impl FnOnce() -> B) -> (A, B) {
+    if cfg!(target_arch = "wasm32") {
+        return (first(), second());
+    }
+    std::thread::scope(|scope| {
+        let handle = scope.spawn(first);
+        let b = second();
+        match handle.join() {
+            Ok(a) => (a, b),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
 /// The threads worth running: one per core (one where that cannot be known).
 #[must_use]
 pub fn available() -> usize {
