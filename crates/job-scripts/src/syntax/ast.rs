@@ -307,95 +307,77 @@ pub(crate) struct Word {
 
 /// The parts of a word. Most words have one part, kept inline: a script has many words, and
 /// a vector each would double the allocations of reading it.
-pub(crate) type Parts = OneOrMore<WordPart>;
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Parts(PartsRepr);
 
-/// A sequence that is kept inline while it holds one item (most words have one part), and in
-/// a vector from the second.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct OneOrMore<T>(Items<T>);
-
-#[derive(Clone, Debug, PartialEq)]
-enum Items<T> {
+#[derive(Clone, Debug, Default, PartialEq)]
+enum PartsRepr {
+    #[default]
     Empty,
-    One(T),
-    Many(Vec<T>),
+    One(WordPart),
+    Many(Vec<WordPart>),
 }
 
-impl<T> Default for OneOrMore<T> {
-    fn default() -> Self {
-        Self(Items::Empty)
-    }
-}
-
-impl<T> OneOrMore<T> {
-    pub(crate) fn push(&mut self, item: T) {
-        self.0 = match std::mem::replace(&mut self.0, Items::Empty) {
-            Items::Empty => Items::One(item),
-            Items::One(first) => Items::Many(vec![first, item]),
-            Items::Many(mut items) => {
-                items.push(item);
-                Items::Many(items)
+impl Parts {
+    pub(crate) fn push(&mut self, part: WordPart) {
+        self.0 = match std::mem::take(&mut self.0) {
+            PartsRepr::Empty => PartsRepr::One(part),
+            PartsRepr::One(first) => PartsRepr::Many(vec![first, part]),
+            PartsRepr::Many(mut parts) => {
+                parts.push(part);
+                PartsRepr::Many(parts)
             }
         };
     }
 }
 
-impl<T> std::ops::Deref for OneOrMore<T> {
-    type Target = [T];
+impl std::ops::Deref for Parts {
+    type Target = [WordPart];
 
-    fn deref(&self) -> &[T] {
+    fn deref(&self) -> &[WordPart] {
         match &self.0 {
-            Items::Empty => &[],
-            Items::One(item) => std::slice::from_ref(item),
-            Items::Many(items) => items,
+            PartsRepr::Empty => &[],
+            PartsRepr::One(part) => std::slice::from_ref(part),
+            PartsRepr::Many(parts) => parts,
         }
     }
 }
 
-impl<T> std::ops::DerefMut for OneOrMore<T> {
-    fn deref_mut(&mut self) -> &mut [T] {
+impl std::ops::DerefMut for Parts {
+    fn deref_mut(&mut self) -> &mut [WordPart] {
         match &mut self.0 {
-            Items::Empty => &mut [],
-            Items::One(item) => std::slice::from_mut(item),
-            Items::Many(items) => items,
+            PartsRepr::Empty => &mut [],
+            PartsRepr::One(part) => std::slice::from_mut(part),
+            PartsRepr::Many(parts) => parts,
         }
     }
 }
 
-impl<T> Extend<T> for OneOrMore<T> {
-    fn extend<I: IntoIterator<Item = T>>(&mut self, items: I) {
-        for item in items {
-            self.push(item);
+impl Extend<WordPart> for Parts {
+    fn extend<I: IntoIterator<Item = WordPart>>(&mut self, parts: I) {
+        for part in parts {
+            self.push(part);
         }
     }
 }
 
-impl<T> IntoIterator for OneOrMore<T> {
-    type Item = T;
-    type IntoIter = std::vec::IntoIter<T>;
+impl IntoIterator for Parts {
+    type Item = WordPart;
+    type IntoIter = std::vec::IntoIter<WordPart>;
 
     fn into_iter(self) -> Self::IntoIter {
         match self.0 {
-            Items::Empty => Vec::new().into_iter(),
-            Items::One(item) => vec![item].into_iter(),
-            Items::Many(items) => items.into_iter(),
+            PartsRepr::Empty => Vec::new().into_iter(),
+            PartsRepr::One(part) => vec![part].into_iter(),
+            PartsRepr::Many(parts) => parts.into_iter(),
         }
     }
 }
 
-impl<'a, T> IntoIterator for &'a OneOrMore<T> {
-    type Item = &'a T;
-    type IntoIter = std::slice::Iter<'a, T>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
-    }
-}
-
-impl<T> From<Vec<T>> for OneOrMore<T> {
-    fn from(items: Vec<T>) -> Self {
+impl From<Vec<WordPart>> for Parts {
+    fn from(parts: Vec<WordPart>) -> Self {
         let mut out = Self::default();
-        out.extend(items);
+        out.extend(parts);
         out
     }
 }
