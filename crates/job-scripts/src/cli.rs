@@ -122,6 +122,7 @@ mod tests {
     use rstest::rstest;
 
     use super::*;
+    use crate::text::known_fields;
 
     const SPEC: Spec = Spec {
         short_value: "cfU",
@@ -129,10 +130,6 @@ mod tests {
         long_value: &["command", "file"],
         interleaved: true,
     };
-
-    fn fields(args: &[&str]) -> Vec<Field> {
-        args.iter().map(|a| Field::known(a)).collect()
-    }
 
     fn render(p: &Parsed) -> Vec<String> {
         let mut out: Vec<String> = p
@@ -159,7 +156,7 @@ mod tests {
     #[case::missing_value(&["-c"], &["-c"])]
     #[case::non_ascii(&["-é", "x"], &["-é", "@x"])]
     fn parses(#[case] args: &[&str], #[case] expected: &[&str]) {
-        assert_eq!(render(&parse(&fields(args), &SPEC)), expected);
+        assert_eq!(render(&parse(&known_fields(args), &SPEC)), expected);
     }
 
     #[test]
@@ -169,7 +166,7 @@ mod tests {
             ..SPEC
         };
         assert_eq!(
-            render(&parse(&fields(&["-x", "script", "-c"]), &spec)),
+            render(&parse(&known_fields(&["-x", "script", "-c"]), &spec)),
             ["-x", "@script", "@-c"]
         );
     }

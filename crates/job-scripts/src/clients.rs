@@ -370,10 +370,7 @@ mod tests {
     use rstest::rstest;
 
     use super::*;
-
-    fn fields(argv: &[&str]) -> Vec<Field> {
-        argv.iter().map(|a| Field::known(a)).collect()
-    }
+    use crate::text::known_fields;
 
     #[rstest]
     #[case::psql(&["psql", "-c", "x"], Some((Client::Psql, 1)))]
@@ -394,11 +391,11 @@ mod tests {
     #[case::kafka(&["kafka-topics", "--create"], None)]
     #[case::mysqladmin(&["mysqladmin", "ping"], None)]
     fn detects(#[case] argv: &[&str], #[case] expected: Option<(Client, usize)>) {
-        assert_eq!(detect(&fields(argv)), expected);
+        assert_eq!(detect(&known_fields(argv)), expected);
     }
 
     fn render(client: Client, args: &[&str]) -> Vec<String> {
-        sources(client, &fields(args))
+        sources(client, &known_fields(args))
             .into_iter()
             .map(|s| match s {
                 Source::Inline { flag, text } => format!("{flag} {}", text.as_str()),

@@ -369,9 +369,10 @@ mod tests {
     use rstest::rstest;
 
     use super::*;
+    use crate::text::known_fields;
 
     fn run(argv: &[&str]) -> Vec<String> {
-        let fields: Vec<Field> = argv.iter().map(|a| Field::known(a)).collect();
+        let fields = known_fields(argv);
         writes(&fields)
             .map(|(_, w)| w)
             .unwrap_or_default()

@@ -196,10 +196,7 @@ mod tests {
     use rstest::rstest;
 
     use super::*;
-
-    fn fields(argv: &[&str]) -> Vec<Field> {
-        argv.iter().map(|a| Field::known(a)).collect()
-    }
+    use crate::text::known_fields;
 
     #[rstest]
     #[case::plain(&["psql"], 0)]
@@ -213,12 +210,12 @@ mod tests {
     #[case::only_wrapper(&["exec"], 1)]
     #[case::entrypoint(&["docker-entrypoint.sh", "psql"], 1)]
     fn unwraps(#[case] argv: &[&str], #[case] start: usize) {
-        assert_eq!(unwrap_command(&fields(argv)).0, start);
+        assert_eq!(unwrap_command(&known_fields(argv)).0, start);
     }
 
     #[test]
     fn env_wrapper_sets_variables() {
-        let (_, env) = unwrap_command(&fields(&["env", "SQL=DROP TABLE t", "sh"]));
+        let (_, env) = unwrap_command(&known_fields(&["env", "SQL=DROP TABLE t", "sh"]));
         assert_eq!(env.len(), 1);
         assert_eq!(env[0].0, "SQL");
         assert_eq!(env[0].1.as_str(), "DROP TABLE t");

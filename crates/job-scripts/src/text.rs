@@ -105,6 +105,12 @@ pub(crate) fn normalize_path(path: &str, cwd: Option<&str>) -> String {
     format!("/{}", parts.join("/"))
 }
 
+/// Fully known fields of `words`: a command line as the tests write it.
+#[cfg(test)]
+pub(crate) fn known_fields(words: &[&str]) -> Vec<Field> {
+    words.iter().map(|w| Field::known(w)).collect()
+}
+
 /// Largest index `<= at` that is a char boundary of `s`.
 pub(crate) fn floor_boundary(s: &str, at: usize) -> usize {
     let mut i = at.min(s.len());

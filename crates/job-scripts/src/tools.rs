@@ -190,6 +190,7 @@ mod tests {
     use rstest::rstest;
 
     use super::*;
+    use crate::text::known_fields;
 
     fn defaults() -> Vec<String> {
         DEFAULT_ALLOWED_TOOLS
@@ -199,7 +200,7 @@ mod tests {
     }
 
     fn command(argv: &[&str]) -> Option<String> {
-        let fields: Vec<Field> = argv.iter().map(|a| Field::known(a)).collect();
+        let fields = known_fields(argv);
         match_command(&fields, &defaults())
     }
 

@@ -274,9 +274,10 @@ mod tests {
     use rstest::rstest;
 
     use super::*;
+    use crate::text::known_fields;
 
     fn run(args: &[&str], input: Option<&str>) -> Vec<String> {
-        let args: Vec<Field> = args.iter().map(|a| Field::known(a)).collect();
+        let args = known_fields(args);
         command_lines(&args, input)
             .0
             .iter()

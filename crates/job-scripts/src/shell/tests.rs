@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use super::output::{glob_match, printf};
 use super::*;
 use crate::syntax::MAX_DEPTH;
+use crate::text::known_fields;
 
 /// Records commands; files from a map.
 #[derive(Default)]
@@ -323,6 +324,6 @@ fn globs(#[case] pattern: &str, #[case] name: &str, #[case] matches: bool) {
 #[case("100%%", &[], "100%")]
 #[case("%5.2d|", &["7"], "7|")]
 fn printf_formats(#[case] format: &str, #[case] args: &[&str], #[case] expected: &str) {
-    let args: Vec<Field> = args.iter().map(|a| Field::known(a)).collect();
+    let args = known_fields(args);
     assert_eq!(printf(format, &args).as_str(), expected);
 }
