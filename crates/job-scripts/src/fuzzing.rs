@@ -228,6 +228,15 @@ mod tests {
         assert_eq!(shell_simple_commands(text), Some(expected));
     }
 
+    /// The differences the `shell_differential` target found on scripts bash refuses: the
+    /// reader refuses them too (both readers had found commands).
+    #[rstest]
+    // brush-parser read a coproc of a coproc of `f fp`, the reader a coproc of `coproc f fp`.
+    #[case::coproc_of_a_reserved_word("coproc  coproc    f  fp ")]
+    fn differential_findings_bash_refuses(#[case] text: &str) {
+        assert_eq!(shell_simple_commands(text), None);
+    }
+
     /// The secret check of the harness is real: a finding that quoted the value would fail it.
     #[test]
     fn secret_variables_never_reach_findings() {

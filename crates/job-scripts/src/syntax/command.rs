@@ -607,7 +607,15 @@ impl Reader<'_> {
         }
         let body = match self.compound()? {
             Some(compound) => Command::Compound(Box::new(compound)),
-            None => self.simple_command()?,
+            // bash reads any other reserved word here as itself, and no simple command starts
+            // with one (`coproc coproc f`, `coproc ! f` are syntax errors); `time` it reads
+            // as the name of a command.
+            None => match self.keyword() {
+                Some(k) if k != "time" => {
+                    return Err(self.error_at(self.pos, error::unexpected(&format!("`{k}`"))));
+                }
+                _ => self.simple_command()?,
+            },
         };
         self.leave();
         Ok(Command::Compound(Box::new(Compound {

@@ -27,6 +27,7 @@ use super::refuse;
 #[case::empty_subshell("( )", "1:3: unexpected `)`")]
 #[case::stray_closer("a )", "1:3: unexpected `)`")]
 #[case::stray_keyword("fi", "1:1: unexpected `fi`")]
+#[case::coproc_of_a_reserved_word("coproc coproc f", "1:8: unexpected `coproc`")]
 #[case::stray_case_terminator("echo a;;", "1:7: unexpected `;;`")]
 #[case::missing_command_after_pipe("a |", "1:4: a command is missing")]
 #[case::missing_command_after_and("a && ;", "1:6: unexpected `;`")]
