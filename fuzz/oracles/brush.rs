@@ -75,6 +75,10 @@ pub fn brush_reads_differently(text: &str) -> bool {
         // word of its own, a command; bash reads it as more of the same word and assigns the
         // string `()l`, as the reader does.
         || (text.contains("=(") && glued_to_a_closer(text))
+        // brush reads `$$(` in double quotes as `$` and a command substitution (`"$$(" ")"`
+        // is one word to it); bash reads `$$` there as it does outside quotes, so `"$$("` is
+        // a word, as the reader does.
+        || text.contains("$$(")
         // brush reads `(` blanks `(` as the `((` of an arithmetic command (`(\t(a))`), where
         // bash reads two subshells and runs `a`.
         || parenthesis_blanks_parenthesis(text)

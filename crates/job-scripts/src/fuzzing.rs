@@ -217,6 +217,12 @@ mod tests {
     )]
     // brush-parser reads an arithmetic command (written down in `fuzz/oracles/brush.rs`).
     #[case::subshell_in_a_subshell_after_a_blank("(\t(\u{5}))", vec![vec![Some("\u{5}".to_owned())]])]
+    // brush-parser reads `$` and `$(" ")`, one word; bash's lexer reads `$$` in double quotes
+    // as it does outside them, so `"$$("` is a word (written down in `fuzz/oracles/brush.rs`).
+    #[case::process_id_before_parenthesis_in_double_quotes(
+        "\"$$(\" \")\"",
+        vec![vec![None, Some(")".to_owned())]]
+    )]
     #[case::quoted_parenthesis_first_in_an_argument_like_an_assignment(
         "l p='('",
         vec![vec![Some("l".to_owned()), Some("p=(".to_owned())]]

@@ -51,6 +51,9 @@ fn bash_reads(script: &str) -> Option<bool> {
 #[case::coproc_of_a_reserved_word("coproc  coproc    f  fp ")]
 #[case::coproc_of_a_negation("coproc ! true")]
 #[case::coproc_of_a_closer("coproc } x")]
+// `$$` is one token in double quotes too: `"$$("` is a word (brush-parser reads `$(` there).
+#[case::process_id_before_parenthesis_in_double_quotes("echo \"$$(\" x")]
+#[case::process_id_before_parenthesis_outside_quotes("echo $$(echo hi)")]
 #[case::time_and_negation("time ! a | b")]
 #[case::negation_alone("!; ! ! !\n(a) || ! ;")]
 #[case::double_negation_alone("! !")]
