@@ -84,7 +84,7 @@ pub(crate) fn parse(args: &[Field], spec: &Spec) -> Parsed {
                 None
             };
             out.opts.push(Opt {
-                name: format!("--{name}"),
+                name: ["--", name].concat(),
                 value,
             });
             continue;
@@ -93,7 +93,9 @@ pub(crate) fn parse(args: &[Field], spec: &Spec) -> Parsed {
         let mut offset = 1;
         for c in arg[1..].chars() {
             offset += c.len_utf8();
-            let name = format!("-{c}");
+            let mut name = String::with_capacity(1 + c.len_utf8());
+            name.push('-');
+            name.push(c);
             if spec.short_value.contains(c) {
                 let value = if offset < arg.len() {
                     Some(field.tail(offset))

@@ -215,15 +215,23 @@ impl Field {
 
     /// The text in order, as `(text, unknown)` runs.
     pub(crate) fn segments(&self) -> impl Iterator<Item = (&str, bool)> {
-        let mut runs = Vec::with_capacity(2 * self.unknown.len() + 1);
+        let tail = self.unknown.last().map_or(0, |&(_, end)| end);
         let mut last = 0;
-        for &(start, end) in &self.unknown {
-            runs.push((self.text.get(last..start).unwrap_or(""), false));
-            runs.push((self.text.get(start..end).unwrap_or(""), true));
-            last = end;
-        }
-        runs.push((self.text.get(last..).unwrap_or(""), false));
-        runs.into_iter().filter(|(text, _)| !text.is_empty())
+        self.unknown
+            .iter()
+            .flat_map(move |&(start, end)| {
+                let known = self.text.get(last..start).unwrap_or("");
+                last = end;
+                [
+                    (known, false),
+                    (self.text.get(start..end).unwrap_or(""), true),
+                ]
+            })
+            .chain(std::iter::once((
+                self.text.get(tail..).unwrap_or(""),
+                false,
+            )))
+            .filter(|(text, _)| !text.is_empty())
     }
 
     /// Whether part of the value is unknown.

@@ -2,6 +2,8 @@
 //! substitutions walked (their output unknown), then field splitting of unquoted expansions,
 //! in which known words stay known and an unknown part stays in the field it touches.
 
+use std::rc::Rc;
+
 use super::walk::{MAX_FIELDS, Walker};
 use super::{Sink, Stdin};
 use crate::syntax::{
@@ -20,7 +22,7 @@ impl<S: Sink + ?Sized> Walker<'_, S> {
         if let Some(text) = word.as_literal(&self.source) {
             return vec![Field::known(text)];
         }
-        let mut b = FieldBuilder::default();
+        let mut b = FieldBuilder::for_word(word);
         self.parts(&word.parts, false, &mut b);
         b.finish()
     }
@@ -32,7 +34,7 @@ impl<S: Sink + ?Sized> Walker<'_, S> {
         }
         let mut b = FieldBuilder {
             no_split: true,
-            ..FieldBuilder::default()
+            ..FieldBuilder::for_word(word)
         };
         self.parts(&word.parts, false, &mut b);
         b.finish_single()
@@ -57,12 +59,10 @@ impl<S: Sink + ?Sized> Walker<'_, S> {
     fn parts(&mut self, parts: &[WordPart], quoted: bool, b: &mut FieldBuilder) {
         for part in parts {
             match part {
-                WordPart::Literal(text) if quoted => {
-                    b.quoted(&Field::known(text.as_str(&self.source)));
-                }
+                WordPart::Literal(text) if quoted => b.quoted_text(text.as_str(&self.source)),
                 WordPart::Literal(text) => b.literal(text.as_str(&self.source)),
                 WordPart::Escaped(text) | WordPart::SingleQuoted(text) | WordPart::AnsiC(text) => {
-                    b.quoted(&Field::known(text));
+                    b.quoted_text(text);
                 }
                 WordPart::DoubleQuoted(inner) => {
                     b.open_quote();
@@ -71,21 +71,18 @@ impl<S: Sink + ?Sized> Walker<'_, S> {
                 WordPart::Param(param) => self.parameter(param, quoted, b),
                 WordPart::CommandSubst(substitution) => {
                     self.substitution(&substitution.script);
-                    b.value(
-                        &Field::unknown(substitution.span.text(&self.source)),
-                        quoted,
-                    );
+                    b.unknown(substitution.span.text(&self.source), quoted);
                 }
                 WordPart::Arithmetic(arithmetic) => {
                     let _ = self.expand_single(&arithmetic.expression);
-                    b.value(&Field::unknown(arithmetic.span.text(&self.source)), quoted);
+                    b.unknown(arithmetic.span.text(&self.source), quoted);
                 }
                 WordPart::ProcessSubst(substitution) => {
                     self.subshell(&substitution.script.body, &Stdin::None);
-                    b.value(&Field::unknown("<( … )"), quoted);
+                    b.unknown("<( … )", quoted);
                 }
                 WordPart::ExtGlob(glob) => {
-                    b.value(&Field::unknown(glob.span.text(&self.source)), quoted);
+                    b.unknown(glob.span.text(&self.source), quoted);
                 }
             }
         }
@@ -103,29 +100,37 @@ impl<S: Sink + ?Sized> Walker<'_, S> {
     }
 
     fn parameter(&mut self, expansion: &ParamExp, quoted: bool, b: &mut FieldBuilder) {
-        let unknown = Field::unknown(expansion.span.text(&self.source));
+        // An unknown value stays as written; the text is made only when it is used.
+        let source = Rc::clone(&self.source);
+        let written = expansion.span.text(&source);
+        let unknown = || Field::unknown(written);
         if expansion.indirect {
             self.walk_operands(&expansion.operation);
-            b.value(&unknown, quoted);
+            b.unknown(written, quoted);
             return;
         }
         match &expansion.operation {
             ParamOp::Value => match (&expansion.parameter, &expansion.subscript) {
                 (Parameter::Special(Special::At), None) => match self.state.positionals.clone() {
                     Some(list) => b.separate(&list, quoted),
-                    None => b.value(&unknown, quoted),
+                    None => b.unknown(written, quoted),
                 },
                 (Parameter::Named(name), Some(subscript)) => match self.element(name, subscript) {
                     Some(items) if matches!(subscript, Subscript::At) => {
                         b.separate(&items, quoted);
                     }
                     Some(items) => b.value(&join(&items), quoted),
-                    None => b.value(&unknown, quoted),
+                    None => b.unknown(written, quoted),
                 },
-                (parameter, _) => {
-                    let v = self.lookup(parameter).unwrap_or(unknown);
-                    b.value(&v, quoted);
-                }
+                // A variable's value is read in place, not copied.
+                (Parameter::Named(name), None) => match self.state.vars.get(name) {
+                    Some(v) => b.value(v, quoted),
+                    None => b.unknown(written, quoted),
+                },
+                (parameter, _) => match self.lookup(parameter) {
+                    Some(v) => b.value(&v, quoted),
+                    None => b.unknown(written, quoted),
+                },
             },
             ParamOp::Default { kind, colon, word } => {
                 let current = self.value_of(expansion);
@@ -145,11 +150,11 @@ impl<S: Sink + ?Sized> Walker<'_, S> {
                             d
                         }
                     },
-                    DefaultKind::Error => current.unwrap_or(unknown),
+                    DefaultKind::Error => current.unwrap_or_else(unknown),
                     DefaultKind::Alternative => match current {
                         Some(_) if set => self.expand_single(word),
                         Some(_) => Field::default(),
-                        None => unknown,
+                        None => unknown(),
                     },
                 };
                 b.value(&v, quoted);
@@ -166,12 +171,12 @@ impl<S: Sink + ?Sized> Walker<'_, S> {
                 };
                 match count {
                     Some(count) => b.value(&Field::known(&count.to_string()), quoted),
-                    None => b.value(&unknown, quoted),
+                    None => b.unknown(written, quoted),
                 }
             }
             operation => {
                 self.walk_operands(operation);
-                b.value(&unknown, quoted);
+                b.unknown(written, quoted);
             }
         }
     }
@@ -254,6 +259,15 @@ pub(super) struct FieldBuilder {
 }
 
 impl FieldBuilder {
+    /// A builder whose first field has room for the word as written (most words expand to
+    /// about their own length).
+    fn for_word(word: &Word) -> Self {
+        Self {
+            cur: Field::with_capacity(word.span.len()),
+            ..Self::default()
+        }
+    }
+
     fn literal(&mut self, s: &str) {
         self.cur.push_known(s);
         self.started = true;
@@ -262,6 +276,21 @@ impl FieldBuilder {
     fn quoted(&mut self, f: &Field) {
         self.cur.append(f);
         self.started = true;
+    }
+
+    /// Quoted known text.
+    fn quoted_text(&mut self, s: &str) {
+        self.cur.push_known(s);
+        self.started = true;
+    }
+
+    /// An expansion whose value is unknown, kept as `written`: as [`FieldBuilder::value`] of
+    /// an unknown field, which is never split.
+    fn unknown(&mut self, written: &str, quoted: bool) {
+        if !written.is_empty() || quoted {
+            self.cur.push_unknown(written);
+            self.started = true;
+        }
     }
 
     fn open_quote(&mut self) {

@@ -132,7 +132,9 @@ impl Reader<'_> {
     fn short_parameter(&mut self) -> Option<Parameter> {
         let byte = self.peek()?;
         if is_name_start(byte) {
-            let mut name = String::new();
+            // Read byte by byte (a line continuation may split a name); sized once for the
+            // usual names.
+            let mut name = String::with_capacity(16);
             while let Some(byte) = self.peek().filter(|b| is_name_byte(*b)) {
                 name.push(char::from(byte));
                 self.bump();
