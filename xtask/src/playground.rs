@@ -111,16 +111,16 @@ fn wasm_bindgen() -> Result<PathBuf> {
         return Ok(PathBuf::from("wasm-bindgen"));
     }
     eprintln!("installing wasm-bindgen-cli {version} (the version Cargo.lock pins)");
-    cargo(
-        &[
-            "install",
-            "wasm-bindgen-cli",
-            "--locked",
-            "--version",
-            &format!("={version}"),
-        ],
-        &[],
-    )?;
+    let exact = format!("={version}");
+    let install = ["install", "wasm-bindgen-cli", "--version", exact.as_str()];
+    // With the versions its own lock file names, when the registry still has them all; a
+    // yanked one (webpki-roots 1.0.11 for 0.2.130) makes `--locked` fail, and then the newest
+    // compatible ones are taken: the tool's own version, which must match the crate's, is
+    // pinned either way.
+    if cargo(&install, &["--locked".to_owned()]).is_err() {
+        eprintln!("retrying without --locked: a dependency its lock file names is gone");
+        cargo(&install, &[])?;
+    }
     Ok(PathBuf::from("wasm-bindgen"))
 }
 

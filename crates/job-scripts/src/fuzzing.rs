@@ -147,9 +147,12 @@ mod tests {
 
     use super::*;
 
-    /// Every corpus and regression input of the job-scripts targets still passes.
+    /// Every corpus and regression input of the job-scripts targets still passes; the
+    /// scripts of `shell_differential` (whose oracle, brush-parser, is not a dependency here)
+    /// through the `shell_script` harness.
     #[rstest]
     #[case("shell_script", shell_script)]
+    #[case("shell_differential", shell_script)]
     #[case("sql_classification", sql_classification)]
     fn fuzz_inputs_replay(#[case] target: &str, #[case] harness: fn(&[u8])) {
         let replayed = replay(target, harness);
