@@ -913,6 +913,10 @@ pub const FLOW_TOO_DEEP: &str = "flow collections ([…], {…}) nested deeper t
 /// Where the flow collections of a document first nest deeper than [`MAX_FLOW_DEPTH`] (1-based
 /// line and column), found with libyaml's own scanner (the one the parser uses), stopped there:
 /// up to that point each token costs at most [`MAX_FLOW_DEPTH`] steps.
+#[allow(
+    unsafe_code,
+    reason = "libyaml's scanner is a C API (unsafe-libyaml): see the SAFETY note"
+)]
 fn flow_too_deep(text: &str) -> Option<(usize, usize)> {
     use unsafe_libyaml::{
         YAML_FLOW_MAPPING_END_TOKEN, YAML_FLOW_MAPPING_START_TOKEN, YAML_FLOW_SEQUENCE_END_TOKEN,

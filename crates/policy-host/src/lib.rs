@@ -47,7 +47,6 @@
 //! # }
 //! ```
 
-#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod capabilities;

@@ -308,6 +308,10 @@ macro_rules! register_policy {
         // Only the wasm module exports it: native builds (fuzzing, replay tests) link several
         // policies into one binary and call `evaluation::validate::<Policy>` directly.
         #[cfg(target_arch = "wasm32")]
+        #[allow(
+            unsafe_code,
+            reason = "waPC calls the module's exported `wapc_init` by name"
+        )]
         #[unsafe(no_mangle)]
         pub extern "C" fn wapc_init() {
             use $crate::kubewarden_policy_sdk::wapc_guest::{self as guest, CallResult};

@@ -16,8 +16,6 @@
 //! - [`replay`]: kwctl's recorded host-capability sessions;
 //! - [`cli`]: the command line (`scan`, `migrate`, `run`, `policies`).
 
-#![deny(unsafe_code)]
-
 pub mod admission_rules;
 pub mod builtin;
 pub mod cli;

@@ -15,12 +15,17 @@ const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
 /// (fewer page faults). It must run before the first allocation reserves the first arena,
 /// which Rust's runtime makes before `main`: hence a constructor (`.init_array`), as the
 /// `ctor` crate registers them.
+#[allow(unsafe_code, reason = "mimalloc's options are set through its C API")]
 extern "C" fn commit_arenas_on_demand() {
     // SAFETY: sets an integer option of the allocator; nothing has been allocated with it yet.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0) };
 }
 
 #[cfg(target_os = "linux")]
+#[allow(
+    unsafe_code,
+    reason = "a constructor runs before Rust's runtime allocates"
+)]
 #[used]
 #[unsafe(link_section = ".init_array")]
 static COMMIT_ARENAS_ON_DEMAND: extern "C" fn() = commit_arenas_on_demand;

@@ -271,7 +271,7 @@ pub struct Precompiled<'a> {
 
 impl Precompiled<'_> {
     /// The module, when wasmtime accepts the code for `engine` (same version and settings).
-    #[allow(unsafe_code)] // loads compiled code: see the SAFETY note
+    #[allow(unsafe_code, reason = "loads compiled code: see the SAFETY note")]
     fn load(&self, engine: &wasmtime::Engine) -> Option<wasmtime::Module> {
         // SAFETY: the code was produced by `PolicyEngine::precompile` from the very wasm being
         // loaded (the caller checked the digest) and shipped inside this program by its own
@@ -312,7 +312,7 @@ impl ModuleCache {
 
     /// The cached code of the module whose wasm has `digest`, or `compile`'s result, which is
     /// then stored. A cache that cannot be read or written only costs a compilation.
-    #[allow(unsafe_code)] // the one place that loads compiled code: see the SAFETY note
+    #[allow(unsafe_code, reason = "loads compiled code: see the SAFETY note")]
     fn load_or_compile(
         &self,
         engine: &wasmtime::Engine,
