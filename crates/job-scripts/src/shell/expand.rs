@@ -59,10 +59,10 @@ impl<S: Sink + ?Sized> Walker<'_, S> {
     fn parts(&mut self, parts: &[WordPart], quoted: bool, b: &mut FieldBuilder) {
         for part in parts {
             match part {
-                WordPart::Literal(text) if quoted => b.quoted_text(text.as_str(&self.source)),
+                // Literal text, quoted or not, is never split: it goes into the field as is.
                 WordPart::Literal(text) => b.literal(text.as_str(&self.source)),
                 WordPart::Escaped(text) | WordPart::SingleQuoted(text) | WordPart::AnsiC(text) => {
-                    b.quoted_text(text);
+                    b.literal(text);
                 }
                 WordPart::DoubleQuoted(inner) => {
                     b.open_quote();
@@ -275,12 +275,6 @@ impl FieldBuilder {
 
     fn quoted(&mut self, f: &Field) {
         self.cur.append(f);
-        self.started = true;
-    }
-
-    /// Quoted known text.
-    fn quoted_text(&mut self, s: &str) {
-        self.cur.push_known(s);
         self.started = true;
     }
 
