@@ -176,13 +176,9 @@ impl Field {
 
     /// Appends another field, keeping its unknown ranges.
     pub(crate) fn append(&mut self, other: &Self) {
-        let mut last = 0;
-        for &(start, end) in &other.unknown {
-            self.push_known(other.text.get(last..start).unwrap_or(""));
-            self.push_unknown(other.text.get(start..end).unwrap_or(""));
-            last = end;
+        for (text, unknown) in other.segments() {
+            self.push(text, unknown);
         }
-        self.push_known(other.text.get(last..).unwrap_or(""));
     }
 
     fn push(&mut self, s: &str, unknown: bool) {
