@@ -209,15 +209,52 @@ fn foregone(raw: &RawStatement, first: &str) -> Option<Foregone> {
 /// Whether a statement holds a word that may make the parser see a write, anywhere, even
 /// inside another word: the parser's words are not always ours (`8INTO` is the number 8 and
 /// `INTO` to it), so any occurrence sends the statement to the parser.
+///
+/// One pass over the bytes, case-insensitively: most `SELECT`s reach here, and a search per
+/// word (24 substring searches, each setting up its own searcher) was most of their cost.
 fn could_write(statement: &str) -> bool {
-    let upper = statement.to_ascii_uppercase();
-    // `WRITE_LINE_START` and `WRITE_INSIDE` are parts of `WRITE_FIRST` (a test checks it), so
-    // their words need no second search.
-    ["INTO"]
+    let bytes = statement.as_bytes();
+    bytes
         .iter()
-        .chain(WRITE_FIRST)
-        .any(|w| upper.contains(w))
+        .zip(bytes.iter().skip(1))
+        .enumerate()
+        .any(|(at, (first, second))| {
+            may_start_write_word(*first, *second)
+                && write_words().any(|word| {
+                    bytes
+                        .get(at..at + word.len())
+                        .is_some_and(|head| head.eq_ignore_ascii_case(word.as_bytes()))
+                })
+        })
 }
+
+/// The words [`could_write`] looks for. `WRITE_LINE_START` and `WRITE_INSIDE` are parts of
+/// `WRITE_FIRST` (a test checks it), so their words need no second search.
+fn write_words() -> impl Iterator<Item = &'static str> {
+    std::iter::once("INTO").chain(WRITE_FIRST.iter().copied())
+}
+
+/// Whether two bytes, upper-cased, are the first two letters of one of [`write_words`].
+fn may_start_write_word(first: u8, second: u8) -> bool {
+    let (first, second) = (first.to_ascii_uppercase(), second.to_ascii_uppercase());
+    first.is_ascii_uppercase()
+        && second.is_ascii_uppercase()
+        && WRITE_WORD_STARTS[usize::from(first - b'A')] & (1 << (second - b'A')) != 0
+}
+
+/// For each upper-case letter, the letters that follow it at the start of a write word, one
+/// bit each.
+const WRITE_WORD_STARTS: [u32; 26] = {
+    let mut starts = [0; 26];
+    starts[(b'I' - b'A') as usize] |= 1 << (b'N' - b'A');
+    let mut i = 0;
+    while i < WRITE_FIRST.len() {
+        let word = WRITE_FIRST[i].as_bytes();
+        starts[(word[0] - b'A') as usize] |= 1 << (word[1] - b'A');
+        i += 1;
+    }
+    starts
+};
 
 /// What `sqlparser` says of a statement, or the keyword classifier when it refuses it.
 fn parsed_or_fallback(
@@ -880,6 +917,27 @@ mod tests {
         for word in WRITE_LINE_START.iter().chain(WRITE_INSIDE) {
             assert!(WRITE_FIRST.contains(word), "{word} is not in WRITE_FIRST");
         }
+        for word in write_words() {
+            assert!(could_write(word), "{word}");
+            assert!(could_write(&format!(
+                "select x{}y",
+                word.to_ascii_lowercase()
+            )));
+        }
+    }
+
+    #[rstest]
+    #[case::plain_select("SELECT 1 FROM pg_roles WHERE rolname = 'app'", false)]
+    #[case::write_word_inside_a_name("SELECT updated_at FROM t", true)]
+    #[case::number_glued_to_into("SELECT RAL>=8INTO o", true)]
+    #[case::lower_case("select * into t2 from t", true)]
+    #[case::at_the_very_end("SELECT x FROM t WHERE a = 'do'", true)]
+    #[case::one_byte("S", false)]
+    #[case::empty("", false)]
+    #[case::non_ascii("SELECT 'ÉDROP'", true)]
+    #[case::letters_of_a_word_apart("SELECT 'IN TO'", false)]
+    fn could_write_finds_write_words_anywhere(#[case] statement: &str, #[case] expected: bool) {
+        assert_eq!(could_write(statement), expected, "{statement:?}");
     }
 
     fn writes(sql: &str, dialect: Dialect) -> Vec<(String, String)> {

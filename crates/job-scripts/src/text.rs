@@ -67,14 +67,30 @@ const SECRET_NAME_WORDS: &[&str] = &["KEY", "PASS", "PWD", "PW", "AUTH", "CERT",
 /// `API_TOKEN`, `AWS_SECRET_ACCESS_KEY`, `HASURA_GRAPHQL_ADMIN_SECRET`, `AUTH`…
 /// (`PWD`, the working directory, is not one).
 pub(crate) fn looks_secret(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    if upper == "PWD" || upper == "OLDPWD" {
+    // Compared in place, case-insensitively: every assignment and expansion asks, and an
+    // upper-cased copy plus a substring searcher per part cost more than the walk itself.
+    if name.eq_ignore_ascii_case("PWD") || name.eq_ignore_ascii_case("OLDPWD") {
         return false;
     }
-    SECRET_NAME_PARTS.iter().any(|part| upper.contains(part))
-        || upper
+    SECRET_NAME_PARTS
+        .iter()
+        .any(|part| contains_ignore_ascii_case(name, part))
+        || name
             .split(|c: char| !c.is_ascii_alphanumeric())
-            .any(|word| SECRET_NAME_WORDS.contains(&word))
+            .any(|word| {
+                SECRET_NAME_WORDS
+                    .iter()
+                    .any(|w| word.eq_ignore_ascii_case(w))
+            })
+}
+
+/// Whether `haystack` contains `needle`, ASCII letters compared case-insensitively.
+fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    needle.is_empty()
+        || haystack
+            .as_bytes()
+            .windows(needle.len())
+            .any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// The last path segment: `/usr/bin/psql` → `psql`.
@@ -372,6 +388,11 @@ mod tests {
     #[case::monkey("MONKEY_COUNT", false)]
     #[case::host("PGHOST", false)]
     #[case::passive("PASSIVE_MODE", false)]
+    #[case::oldpwd_lower("oldpwd", false)]
+    #[case::part_inside_a_word("MYTOKENX", true)]
+    #[case::mixed_case_word("db_Pw", true)]
+    #[case::non_ascii("ÉTOKEN", true)]
+    #[case::empty("", false)]
     fn secret_names(#[case] name: &str, #[case] secret: bool) {
         assert_eq!(looks_secret(name), secret);
     }
