@@ -164,30 +164,35 @@ pub(crate) fn unwrap_command(argv: &[Field]) -> (usize, Vec<(String, Field)>) {
 /// Kubernetes' `$(VAR)` expansion of `command`/`args` (`$$` escapes a `$`); references to
 /// unknown variables, and to variables whose name looks secret, are kept as written.
 pub(crate) fn kubernetes_expand(s: &str, env: &BTreeMap<String, String>) -> Field {
-    // Most words hold no reference: their text is copied once, without regrowing.
+    // Most words hold no reference: their text is copied once, without regrowing. Text is
+    // copied in runs up to the next reference or `$$`, so a script's own `$VAR`s (most of
+    // its `$`s) cost no copy of their own.
     let mut out = Field::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(pos) = rest.find('$') {
-        out.push_known(&rest[..pos]);
-        let after = &rest[pos + 1..];
-        if let Some(r) = after.strip_prefix('$') {
-            out.push_char('$');
-            rest = r;
+    let mut copied = 0;
+    let mut from = 0;
+    while let Some(pos) = s[from..].find('$').map(|p| from + p) {
+        let after = &s[pos + 1..];
+        if after.starts_with('$') {
+            out.push_known(&s[copied..=pos]);
+            copied = pos + 2;
+            from = copied;
         } else if let Some(inner) = after.strip_prefix('(')
             && let Some(end) = inner.find(')')
         {
+            out.push_known(&s[copied..pos]);
             let name = &inner[..end];
+            let reference = &s[pos..pos + end + 3];
             match env.get(name).filter(|_| !looks_secret(name)) {
                 Some(v) => out.push_known(v),
-                None => out.push_unknown(&rest[pos..pos + end + 3]),
+                None => out.push_unknown(reference),
             }
-            rest = &inner[end + 1..];
+            copied = pos + reference.len();
+            from = copied;
         } else {
-            out.push_char('$');
-            rest = after;
+            from = pos + 1;
         }
     }
-    out.push_known(rest);
+    out.push_known(&s[copied..]);
     out
 }
 
@@ -227,6 +232,11 @@ mod tests {
     #[case::unknown("psql -c $(SECRET)", "psql -c $(SECRET)", true)]
     #[case::unterminated("a $(B", "a $(B", false)]
     #[case::shell_var("sh -c 'echo $HOME'", "sh -c 'echo $HOME'", false)]
+    #[case::shell_vars_around("$A $(SQL) $B $$ $", "$A DROP TABLE t $B $ $", false)]
+    #[case::escaped_then_reference("$$$(SQL)", "$DROP TABLE t", false)]
+    #[case::reference_at_the_end("x $(SQL)", "x DROP TABLE t", false)]
+    #[case::unknown_between("$(A)$(SQL)", "$(A)DROP TABLE t", true)]
+    #[case::unicode("é $(SQL) ü", "é DROP TABLE t ü", false)]
     fn expands_like_kubernetes(#[case] input: &str, #[case] expected: &str, #[case] unknown: bool) {
         let env = BTreeMap::from([("SQL".to_owned(), "DROP TABLE t".to_owned())]);
         let f = kubernetes_expand(input, &env);

@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use super::walk::Walker;
-use super::{SimpleCmd, Sink, Stdin, VIA_PIPE_FROM};
+use super::{SimpleCmd, Sink, Stdin};
 use crate::model::Resolution;
 use crate::syntax::is_name;
 use crate::text::{Field, basename, normalize_path};
@@ -17,7 +17,7 @@ impl<S: Sink + ?Sized> Walker<'_, S> {
     pub(super) fn output(&mut self, cmd: &SimpleCmd) -> Stdin {
         let name = basename(cmd.argv[0].as_str());
         let args = &cmd.argv[1..];
-        let via = format!("{VIA_PIPE_FROM} {name}");
+        let via = super::walk::pipe_from(name);
         match name {
             "echo" => {
                 let mut text = Field::default();

@@ -650,6 +650,13 @@ impl<'s, S: Sink + ?Sized> Walker<'s, S> {
 /// The standard output of a program the walker does not know.
 pub(super) fn unknown_output(what: &str) -> Stdin {
     Stdin::Unknown {
-        via: format!("{} {what}", super::VIA_PIPE_FROM),
+        via: pipe_from(what),
     }
+}
+
+/// `via` of what a pipe from `what` carries. Joined, not `format!`ted: the walker builds one
+/// for most pipelines and substitutions, and the formatting machinery costs several times the
+/// copy.
+pub(super) fn pipe_from(what: &str) -> String {
+    [super::VIA_PIPE_FROM, what].join(" ")
 }
