@@ -21,6 +21,7 @@ impl Span {
     }
 
     /// The text of the span; empty when it is not a range of `source`.
+    #[inline]
     pub(crate) fn text(self, source: &str) -> &str {
         source.get(self.start..self.end).unwrap_or("")
     }

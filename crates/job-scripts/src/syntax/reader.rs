@@ -34,7 +34,11 @@ pub(super) struct Reader<'a> {
     pub(super) array_end: Option<usize>,
 }
 
+// Byte classes and the reader's smallest steps are `#[inline]`: at `opt-level = "s"` (the
+// policies' build) they stay calls otherwise, each costing more than its body.
+
 /// Bytes that end an unquoted word: blanks, newlines and the shell's operators.
+#[inline]
 pub(super) fn is_metachar(byte: u8) -> bool {
     matches!(
         byte,
@@ -42,6 +46,7 @@ pub(super) fn is_metachar(byte: u8) -> bool {
     )
 }
 
+#[inline]
 pub(super) fn is_name_start(byte: u8) -> bool {
     byte.is_ascii_alphabetic() || byte == b'_'
 }
@@ -169,6 +174,7 @@ impl<'a> Reader<'a> {
 
     /// [`Reader::at`] where no line is joined in the next `text.len()` bytes (the common
     /// case, decided without the byte-by-byte look-ahead); `None` where one may be.
+    #[inline]
     fn written_at(&mut self, text: &str) -> Option<bool> {
         self.peek();
         let window = self.bytes.get(self.pos..self.pos + text.len())?;

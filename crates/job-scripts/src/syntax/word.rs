@@ -14,6 +14,7 @@ pub(super) enum Token {
 }
 
 /// Bytes that end a run of unquoted literal text.
+#[inline]
 fn unquoted_special(byte: u8) -> bool {
     is_metachar(byte)
         || matches!(
@@ -23,11 +24,13 @@ fn unquoted_special(byte: u8) -> bool {
 }
 
 /// Bytes that end a run of literal text in double quotes and here-document bodies.
+#[inline]
 fn quoted_special(byte: u8) -> bool {
     matches!(byte, b'\\' | b'"' | b'`' | b'$' | b'\n')
 }
 
 /// Whether `byte` starts a part [`Reader::unquoted_part`] reads.
+#[inline]
 pub(super) fn starts_unquoted_part(byte: u8) -> bool {
     matches!(byte, b'\\' | b'\'' | b'"' | b'`' | b'$')
 }
