@@ -1,5 +1,8 @@
 //! `validate` through the host, warm: median and p99 per policy and request, plus the size
-//! of each module. Run with `cargo xtask bench`.
+//! of each module. Run with `cargo xtask bench`; `cargo bench -p e2e-tests --bench validate --
+//! [POLICY…] [--runs N]` runs only those policies (`misbehaving-policy` is the floor), N times
+//! each, e.g. under `valgrind --tool=callgrind --toggle-collect='*validate_with*'` to count
+//! the instructions of a validate, which the machine's load does not change.
 
 use std::time::{Duration, Instant};
 
@@ -11,8 +14,47 @@ use serde_json::{Value, json};
 const ENSURE_TENANT_SCRIPT: &str =
     include_str!("../../crates/job-scripts/benches/ensure-tenant.sh");
 
-const WARMUP: usize = 200;
-const ITERATIONS: usize = 5_000;
+const DEFAULT_RUNS: usize = 5_000;
+
+/// The command line: which policies to run (all when none is named) and how many times.
+struct Options {
+    policies: Vec<String>,
+    runs: usize,
+}
+
+impl Options {
+    fn from_args() -> Self {
+        let mut options = Options {
+            policies: Vec::new(),
+            runs: DEFAULT_RUNS,
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                // `cargo bench` passes `--bench` to every benchmark binary.
+                "--bench" => {}
+                "--runs" => {
+                    options.runs = args
+                        .next()
+                        .and_then(|n| n.parse().ok())
+                        .filter(|n| *n > 0)
+                        .expect("--runs takes a number of runs above 0");
+                }
+                policy => options.policies.push(policy.to_owned()),
+            }
+        }
+        options
+    }
+
+    fn selected(&self, policy: &str) -> bool {
+        self.policies.is_empty() || self.policies.iter().any(|p| p == policy)
+    }
+
+    /// Runs before the measured ones, to warm caches and the allocator.
+    fn warmup(&self) -> usize {
+        (self.runs / 25).max(1)
+    }
+}
 
 fn typical_statefulset() -> Value {
     json!({
@@ -41,13 +83,18 @@ fn typical_statefulset() -> Value {
     })
 }
 
-fn measure(policy: &mut Policy, request: &Value, settings: &Value) -> (Duration, Duration) {
-    for _ in 0..WARMUP {
+fn measure(
+    options: &Options,
+    policy: &mut Policy,
+    request: &Value,
+    settings: &Value,
+) -> (Duration, Duration) {
+    for _ in 0..options.warmup() {
         policy.validate_with(request.clone(), settings);
     }
     // The request is cloned outside the timed region (a caller owns the request it evaluates);
     // its parsing, the call, the response and dropping them all are timed.
-    let mut samples: Vec<Duration> = (0..ITERATIONS)
+    let mut samples: Vec<Duration> = (0..options.runs)
         .map(|_| {
             let request = request.clone();
             let start = Instant::now();
@@ -56,7 +103,7 @@ fn measure(policy: &mut Policy, request: &Value, settings: &Value) -> (Duration,
         })
         .collect();
     samples.sort();
-    (samples[ITERATIONS / 2], samples[ITERATIONS * 99 / 100])
+    (samples[options.runs / 2], samples[options.runs * 99 / 100])
 }
 
 /// A web Deployment and the NetworkPolicies of its namespace: a default deny, an
@@ -154,151 +201,178 @@ fn job_with_40_line_script() -> (Value, Value, Value) {
 }
 
 fn main() {
-    let name = "no-raw-datastores";
-    let size = std::fs::metadata(testing::policy_path(name))
-        .map(|m| m.len())
-        .unwrap_or(0);
-    let mut policy = Policy::new(name);
-    let request = admission_request("CREATE", &typical_statefulset(), None);
-    let (median, p99) = measure(&mut policy, &request, &json!({}));
-    println!(
-        "{name}: {size} bytes ({} KiB); validate typical StatefulSet: median {median:?}, p99 {p99:?} ({ITERATIONS} runs)",
-        size / 1024
-    );
-
-    let name = "require-network-policy";
-    let size = std::fs::metadata(testing::policy_path(name))
-        .map(|m| m.len())
-        .unwrap_or(0);
-    let (deployment, policies) = web_deployment_with_network_policies();
-    let mut policy = Policy::with_context(name, network_policy_context(policies.clone()));
-    let (median, p99) = measure(
-        &mut policy,
-        &admission_request("CREATE", &deployment, None),
-        &json!({}),
-    );
-    println!(
-        "{name}: {size} bytes ({} KiB); validate Deployment with 3 NetworkPolicies in the store: median {median:?}, p99 {p99:?} ({ITERATIONS} runs)",
-        size / 1024
-    );
-    // A multi-tenant namespace: 1,000 NetworkPolicies, one per application (issue 19's goal
-    // for one validate through the host: <= 1 ms).
-    let many: Vec<Value> = (0..1_000)
-        .map(|i| {
-            json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-                   "metadata": {"name": format!("app-{i}"), "namespace": "shop"},
-                   "spec": {"podSelector": {"matchLabels": {"app.kubernetes.io/name": format!("app-{i}")}},
-                            "policyTypes": ["Ingress"]}})
-        })
-        .chain(policies.iter().cloned())
-        .collect();
-    let mut policy = Policy::with_context(name, network_policy_context(many));
-    let (median, p99) = measure(
-        &mut policy,
-        &admission_request("CREATE", &deployment, None),
-        &json!({}),
-    );
-    println!(
-        "{name}: validate Deployment with 1,003 NetworkPolicies in the store: median {median:?}, p99 {p99:?} ({ITERATIONS} runs)"
-    );
-
-    let name = "pvc-contract";
-    let size = std::fs::metadata(testing::policy_path(name))
-        .map(|m| m.len())
-        .unwrap_or(0);
-    let contract = json!({"allowedStorageClasses": ["standard", "standard-rwo", "fast"],
-                          "defaultStorageClass": "standard", "maxSize": "1Ti",
-                          "classes": {"fast": {"maxSize": "512Gi", "accessModes": ["ReadWriteOnce"]}}});
-    let claim = |name: &str, class: Option<&str>| {
-        let mut claim = json!({"metadata": {"name": name, "namespace": "data", "labels": {"app": "db"}},
-                               "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "100Gi"}}}});
-        if let Some(class) = class {
-            claim["spec"]["storageClassName"] = json!(class);
-        }
-        claim
-    };
-    let mut pvc = claim("uploads", Some("fast"));
-    pvc["apiVersion"] = json!("v1");
-    pvc["kind"] = json!("PersistentVolumeClaim");
-    let mut defaulted_pvc = pvc.clone();
-    defaulted_pvc["spec"]
-        .as_object_mut()
-        .map(|s| s.remove("storageClassName"));
-    let mut statefulset = typical_statefulset();
-    statefulset["spec"]["volumeClaimTemplates"] =
-        json!([claim("data", Some("standard")), claim("wal", Some("fast"))]);
-    let mut defaulted = statefulset.clone();
-    defaulted["spec"]["volumeClaimTemplates"][0] = claim("data", None);
-    let mut policy = Policy::new(name);
-    for (what, object) in [
-        ("PVC", pvc),
-        ("PVC defaulted", defaulted_pvc),
-        ("StatefulSet, 2 claim templates", statefulset),
-        ("StatefulSet, 2 claim templates, 1 defaulted", defaulted),
-    ] {
-        let (median, p99) = measure(
-            &mut policy,
-            &admission_request("CREATE", &object, None),
-            &contract,
-        );
+    let options = Options::from_args();
+    let runs = options.runs;
+    let statefulset_request = admission_request("CREATE", &typical_statefulset(), None);
+    if options.selected("no-raw-datastores") {
+        let name = "no-raw-datastores";
+        let size = std::fs::metadata(testing::policy_path(name))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        let mut policy = Policy::new(name);
+        let request = &statefulset_request;
+        let (median, p99) = measure(&options, &mut policy, request, &json!({}));
         println!(
-            "{name}: {size} bytes ({} KiB); validate {what}: median {median:?}, p99 {p99:?} ({ITERATIONS} runs)",
+            "{name}: {size} bytes ({} KiB); validate typical StatefulSet: median {median:?}, p99 {p99:?} ({runs} runs)",
             size / 1024
         );
     }
 
-    let name = "require-upstream-chart";
-    let size = std::fs::metadata(testing::policy_path(name))
-        .map(|m| m.len())
-        .unwrap_or(0);
-    let grafana = json!({
-        "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": "grafana", "namespace": "monitoring", "labels": {"helm.sh/chart": "grafana-8.5.1"}},
-        "spec": {"selector": {"matchLabels": {"app": "grafana"}},
-                 "template": {"metadata": {"labels": {"app": "grafana"}},
-                              "spec": {"containers": [{"name": "grafana", "image": "grafana/grafana:11.3.0", "ports": [{"containerPort": 3000}]},
-                                                      {"name": "sidecar", "image": "quay.io/kiwigrid/k8s-sidecar:1.28.0"}]}}}
-    });
-    let mut policy = Policy::new(name);
-    let (median, p99) = measure(
-        &mut policy,
-        &admission_request("CREATE", &grafana, None),
-        &json!({}),
-    );
-    println!(
-        "{name}: {size} bytes ({} KiB); validate chart-rendered Grafana Deployment: median {median:?}, p99 {p99:?} ({ITERATIONS} runs)",
-        size / 1024
-    );
-
-    let name = "no-sql-mutating-jobs";
-    let size = std::fs::metadata(testing::policy_path(name))
-        .map(|m| m.len())
-        .unwrap_or(0);
-    let (inline, from_config_map, scripts) = job_with_40_line_script();
-    let context = HostContext::new()
-        .with_object_store(ObjectStore::from_objects([scripts]).expect("valid objects"))
-        .with_context_aware_resources([ContextAwareResource::new("v1", "ConfigMap")])
-        .with_host_capabilities(
-            HostCapabilities::new(["kubernetes/get_resource"]).expect("pattern"),
-        );
-    let mut policy = Policy::with_context(name, context);
-    for (what, job) in [
-        ("Job, 40-line inline script", inline),
-        ("Job, 40-line script from a ConfigMap", from_config_map),
-    ] {
+    if options.selected("require-network-policy") {
+        let name = "require-network-policy";
+        let size = std::fs::metadata(testing::policy_path(name))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        let (deployment, policies) = web_deployment_with_network_policies();
+        let mut policy = Policy::with_context(name, network_policy_context(policies.clone()));
         let (median, p99) = measure(
+            &options,
             &mut policy,
-            &admission_request("CREATE", &job, None),
+            &admission_request("CREATE", &deployment, None),
             &json!({}),
         );
         println!(
-            "{name}: {size} bytes ({} KiB); validate {what}: median {median:?}, p99 {p99:?} ({ITERATIONS} runs)",
+            "{name}: {size} bytes ({} KiB); validate Deployment with 3 NetworkPolicies in the store: median {median:?}, p99 {p99:?} ({runs} runs)",
+            size / 1024
+        );
+        // A multi-tenant namespace: 1,000 NetworkPolicies, one per application (issue 19's goal
+        // for one validate through the host: <= 1 ms).
+        let many: Vec<Value> = (0..1_000)
+            .map(|i| {
+                json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                       "metadata": {"name": format!("app-{i}"), "namespace": "shop"},
+                       "spec": {"podSelector": {"matchLabels": {"app.kubernetes.io/name": format!("app-{i}")}},
+                                "policyTypes": ["Ingress"]}})
+            })
+            .chain(policies.iter().cloned())
+            .collect();
+        let mut policy = Policy::with_context(name, network_policy_context(many));
+        let (median, p99) = measure(
+            &options,
+            &mut policy,
+            &admission_request("CREATE", &deployment, None),
+            &json!({}),
+        );
+        println!(
+            "{name}: validate Deployment with 1,003 NetworkPolicies in the store: median {median:?}, p99 {p99:?} ({runs} runs)"
+        );
+    }
+
+    if options.selected("pvc-contract") {
+        let name = "pvc-contract";
+        let size = std::fs::metadata(testing::policy_path(name))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        let contract = json!({"allowedStorageClasses": ["standard", "standard-rwo", "fast"],
+                              "defaultStorageClass": "standard", "maxSize": "1Ti",
+                              "classes": {"fast": {"maxSize": "512Gi", "accessModes": ["ReadWriteOnce"]}}});
+        let claim = |name: &str, class: Option<&str>| {
+            let mut claim = json!({"metadata": {"name": name, "namespace": "data", "labels": {"app": "db"}},
+                                   "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "100Gi"}}}});
+            if let Some(class) = class {
+                claim["spec"]["storageClassName"] = json!(class);
+            }
+            claim
+        };
+        let mut pvc = claim("uploads", Some("fast"));
+        pvc["apiVersion"] = json!("v1");
+        pvc["kind"] = json!("PersistentVolumeClaim");
+        let mut defaulted_pvc = pvc.clone();
+        defaulted_pvc["spec"]
+            .as_object_mut()
+            .map(|s| s.remove("storageClassName"));
+        let mut statefulset = typical_statefulset();
+        statefulset["spec"]["volumeClaimTemplates"] =
+            json!([claim("data", Some("standard")), claim("wal", Some("fast"))]);
+        let mut defaulted = statefulset.clone();
+        defaulted["spec"]["volumeClaimTemplates"][0] = claim("data", None);
+        let mut policy = Policy::new(name);
+        for (what, object) in [
+            ("PVC", pvc),
+            ("PVC defaulted", defaulted_pvc),
+            ("StatefulSet, 2 claim templates", statefulset),
+            ("StatefulSet, 2 claim templates, 1 defaulted", defaulted),
+        ] {
+            let (median, p99) = measure(
+                &options,
+                &mut policy,
+                &admission_request("CREATE", &object, None),
+                &contract,
+            );
+            println!(
+                "{name}: {size} bytes ({} KiB); validate {what}: median {median:?}, p99 {p99:?} ({runs} runs)",
+                size / 1024
+            );
+        }
+    }
+
+    if options.selected("require-upstream-chart") {
+        let name = "require-upstream-chart";
+        let size = std::fs::metadata(testing::policy_path(name))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        let grafana = json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "grafana", "namespace": "monitoring", "labels": {"helm.sh/chart": "grafana-8.5.1"}},
+            "spec": {"selector": {"matchLabels": {"app": "grafana"}},
+                     "template": {"metadata": {"labels": {"app": "grafana"}},
+                                  "spec": {"containers": [{"name": "grafana", "image": "grafana/grafana:11.3.0", "ports": [{"containerPort": 3000}]},
+                                                          {"name": "sidecar", "image": "quay.io/kiwigrid/k8s-sidecar:1.28.0"}]}}}
+        });
+        let mut policy = Policy::new(name);
+        let (median, p99) = measure(
+            &options,
+            &mut policy,
+            &admission_request("CREATE", &grafana, None),
+            &json!({}),
+        );
+        println!(
+            "{name}: {size} bytes ({} KiB); validate chart-rendered Grafana Deployment: median {median:?}, p99 {p99:?} ({runs} runs)",
             size / 1024
         );
     }
 
-    // The floor: the same request through a policy that accepts without reading it.
-    let mut baseline = Policy::new("misbehaving-policy");
-    let (median, p99) = measure(&mut baseline, &request, &json!({"behaviour": "accept"}));
-    println!("host round trip floor (accept-everything policy): median {median:?}, p99 {p99:?}");
+    if options.selected("no-sql-mutating-jobs") {
+        let name = "no-sql-mutating-jobs";
+        let size = std::fs::metadata(testing::policy_path(name))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        let (inline, from_config_map, scripts) = job_with_40_line_script();
+        let context = HostContext::new()
+            .with_object_store(ObjectStore::from_objects([scripts]).expect("valid objects"))
+            .with_context_aware_resources([ContextAwareResource::new("v1", "ConfigMap")])
+            .with_host_capabilities(
+                HostCapabilities::new(["kubernetes/get_resource"]).expect("pattern"),
+            );
+        let mut policy = Policy::with_context(name, context);
+        for (what, job) in [
+            ("Job, 40-line inline script", inline),
+            ("Job, 40-line script from a ConfigMap", from_config_map),
+        ] {
+            let (median, p99) = measure(
+                &options,
+                &mut policy,
+                &admission_request("CREATE", &job, None),
+                &json!({}),
+            );
+            println!(
+                "{name}: {size} bytes ({} KiB); validate {what}: median {median:?}, p99 {p99:?} ({runs} runs)",
+                size / 1024
+            );
+        }
+    }
+
+    if options.selected("misbehaving-policy") {
+        // The floor: the same request through a policy that accepts without reading it.
+        let mut baseline = Policy::new("misbehaving-policy");
+        let (median, p99) = measure(
+            &options,
+            &mut baseline,
+            &statefulset_request,
+            &json!({"behaviour": "accept"}),
+        );
+        println!(
+            "host round trip floor (accept-everything policy): median {median:?}, p99 {p99:?}"
+        );
+    }
 }
