@@ -611,6 +611,7 @@ impl Splitter {
         self.chars[start..self.i].iter().collect()
     }
 
+    #[inline]
     fn push_both(&mut self, c: char) {
         if c.is_whitespace() && self.cur.display.is_empty() {
             return;

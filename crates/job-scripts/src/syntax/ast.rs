@@ -291,6 +291,7 @@ pub(crate) enum Text {
 
 impl Text {
     /// The text, from the script's `source`.
+    #[inline]
     pub(crate) fn as_str<'a>(&'a self, source: &'a str) -> &'a str {
         match self {
             Self::Span(span) => span.text(source),
@@ -385,6 +386,7 @@ impl From<Vec<WordPart>> for Parts {
 
 impl Word {
     /// The text of a word that is one unquoted literal (a keyword candidate, a function name).
+    #[inline]
     pub(crate) fn as_literal<'a>(&'a self, source: &'a str) -> Option<&'a str> {
         match &*self.parts {
             [WordPart::Literal(text)] => Some(text.as_str(source)),
