@@ -219,11 +219,13 @@ fn could_write(statement: &str) -> bool {
         .zip(bytes.iter().skip(1))
         .enumerate()
         .any(|(at, (first, second))| {
-            may_start_write_word(*first, *second)
+            let start = [first.to_ascii_uppercase(), second.to_ascii_uppercase()];
+            may_start_write_word(start)
                 && write_words().any(|word| {
-                    bytes
-                        .get(at..at + word.len())
-                        .is_some_and(|head| head.eq_ignore_ascii_case(word.as_bytes()))
+                    word.as_bytes().starts_with(&start)
+                        && bytes
+                            .get(at..at + word.len())
+                            .is_some_and(|head| head.eq_ignore_ascii_case(word.as_bytes()))
                 })
         })
 }
@@ -234,9 +236,8 @@ fn write_words() -> impl Iterator<Item = &'static str> {
     std::iter::once("INTO").chain(WRITE_FIRST.iter().copied())
 }
 
-/// Whether two bytes, upper-cased, are the first two letters of one of [`write_words`].
-fn may_start_write_word(first: u8, second: u8) -> bool {
-    let (first, second) = (first.to_ascii_uppercase(), second.to_ascii_uppercase());
+/// Whether two upper-cased bytes are the first two letters of one of [`write_words`].
+fn may_start_write_word([first, second]: [u8; 2]) -> bool {
     first.is_ascii_uppercase()
         && second.is_ascii_uppercase()
         && WRITE_WORD_STARTS[usize::from(first - b'A')] & (1 << (second - b'A')) != 0
