@@ -106,6 +106,27 @@ fn measure(
     (samples[options.runs / 2], samples[options.runs * 99 / 100])
 }
 
+/// Measures `request` and prints the line of one case: the policy's module size, the median
+/// and the p99.
+fn report(
+    options: &Options,
+    policy: &mut Policy,
+    name: &str,
+    what: &str,
+    request: &Value,
+    settings: &Value,
+) {
+    let size = std::fs::metadata(testing::policy_path(name))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let (median, p99) = measure(options, policy, request, settings);
+    println!(
+        "{name}: {size} bytes ({} KiB); validate {what}: median {median:?}, p99 {p99:?} ({} runs)",
+        size / 1024,
+        options.runs
+    );
+}
+
 /// A web Deployment and the NetworkPolicies of its namespace: a default deny, an
 /// ingress policy selecting it, and one selecting other pods.
 fn web_deployment_with_network_policies() -> (Value, Vec<Value>) {
@@ -202,38 +223,32 @@ fn job_with_40_line_script() -> (Value, Value, Value) {
 
 fn main() {
     let options = Options::from_args();
-    let runs = options.runs;
     let statefulset_request = admission_request("CREATE", &typical_statefulset(), None);
     if options.selected("no-raw-datastores") {
         let name = "no-raw-datastores";
-        let size = std::fs::metadata(testing::policy_path(name))
-            .map(|m| m.len())
-            .unwrap_or(0);
         let mut policy = Policy::new(name);
         let request = &statefulset_request;
-        let (median, p99) = measure(&options, &mut policy, request, &json!({}));
-        println!(
-            "{name}: {size} bytes ({} KiB); validate typical StatefulSet: median {median:?}, p99 {p99:?} ({runs} runs)",
-            size / 1024
+        report(
+            &options,
+            &mut policy,
+            name,
+            "typical StatefulSet",
+            request,
+            &json!({}),
         );
     }
 
     if options.selected("require-network-policy") {
         let name = "require-network-policy";
-        let size = std::fs::metadata(testing::policy_path(name))
-            .map(|m| m.len())
-            .unwrap_or(0);
         let (deployment, policies) = web_deployment_with_network_policies();
         let mut policy = Policy::with_context(name, network_policy_context(policies.clone()));
-        let (median, p99) = measure(
+        report(
             &options,
             &mut policy,
+            name,
+            "Deployment with 3 NetworkPolicies in the store",
             &admission_request("CREATE", &deployment, None),
             &json!({}),
-        );
-        println!(
-            "{name}: {size} bytes ({} KiB); validate Deployment with 3 NetworkPolicies in the store: median {median:?}, p99 {p99:?} ({runs} runs)",
-            size / 1024
         );
         // A multi-tenant namespace: 1,000 NetworkPolicies, one per application (issue 19's goal
         // for one validate through the host: <= 1 ms).
@@ -247,22 +262,18 @@ fn main() {
             .chain(policies.iter().cloned())
             .collect();
         let mut policy = Policy::with_context(name, network_policy_context(many));
-        let (median, p99) = measure(
+        report(
             &options,
             &mut policy,
+            name,
+            "Deployment with 1,003 NetworkPolicies in the store",
             &admission_request("CREATE", &deployment, None),
             &json!({}),
-        );
-        println!(
-            "{name}: validate Deployment with 1,003 NetworkPolicies in the store: median {median:?}, p99 {p99:?} ({runs} runs)"
         );
     }
 
     if options.selected("pvc-contract") {
         let name = "pvc-contract";
-        let size = std::fs::metadata(testing::policy_path(name))
-            .map(|m| m.len())
-            .unwrap_or(0);
         let contract = json!({"allowedStorageClasses": ["standard", "standard-rwo", "fast"],
                               "defaultStorageClass": "standard", "maxSize": "1Ti",
                               "classes": {"fast": {"maxSize": "512Gi", "accessModes": ["ReadWriteOnce"]}}});
@@ -293,24 +304,19 @@ fn main() {
             ("StatefulSet, 2 claim templates", statefulset),
             ("StatefulSet, 2 claim templates, 1 defaulted", defaulted),
         ] {
-            let (median, p99) = measure(
+            report(
                 &options,
                 &mut policy,
+                name,
+                what,
                 &admission_request("CREATE", &object, None),
                 &contract,
-            );
-            println!(
-                "{name}: {size} bytes ({} KiB); validate {what}: median {median:?}, p99 {p99:?} ({runs} runs)",
-                size / 1024
             );
         }
     }
 
     if options.selected("require-upstream-chart") {
         let name = "require-upstream-chart";
-        let size = std::fs::metadata(testing::policy_path(name))
-            .map(|m| m.len())
-            .unwrap_or(0);
         let grafana = json!({
             "apiVersion": "apps/v1", "kind": "Deployment",
             "metadata": {"name": "grafana", "namespace": "monitoring", "labels": {"helm.sh/chart": "grafana-8.5.1"}},
@@ -320,23 +326,18 @@ fn main() {
                                                           {"name": "sidecar", "image": "quay.io/kiwigrid/k8s-sidecar:1.28.0"}]}}}
         });
         let mut policy = Policy::new(name);
-        let (median, p99) = measure(
+        report(
             &options,
             &mut policy,
+            name,
+            "chart-rendered Grafana Deployment",
             &admission_request("CREATE", &grafana, None),
             &json!({}),
-        );
-        println!(
-            "{name}: {size} bytes ({} KiB); validate chart-rendered Grafana Deployment: median {median:?}, p99 {p99:?} ({runs} runs)",
-            size / 1024
         );
     }
 
     if options.selected("no-sql-mutating-jobs") {
         let name = "no-sql-mutating-jobs";
-        let size = std::fs::metadata(testing::policy_path(name))
-            .map(|m| m.len())
-            .unwrap_or(0);
         let (inline, from_config_map, scripts) = job_with_40_line_script();
         let context = HostContext::new()
             .with_object_store(ObjectStore::from_objects([scripts]).expect("valid objects"))
@@ -349,30 +350,27 @@ fn main() {
             ("Job, 40-line inline script", inline),
             ("Job, 40-line script from a ConfigMap", from_config_map),
         ] {
-            let (median, p99) = measure(
+            report(
                 &options,
                 &mut policy,
+                name,
+                what,
                 &admission_request("CREATE", &job, None),
                 &json!({}),
-            );
-            println!(
-                "{name}: {size} bytes ({} KiB); validate {what}: median {median:?}, p99 {p99:?} ({runs} runs)",
-                size / 1024
             );
         }
     }
 
     if options.selected("misbehaving-policy") {
-        // The floor: the same request through a policy that accepts without reading it.
-        let mut baseline = Policy::new("misbehaving-policy");
-        let (median, p99) = measure(
+        // The host round trip's floor: the same request through a policy that accepts it
+        // without reading it.
+        report(
             &options,
-            &mut baseline,
+            &mut Policy::new("misbehaving-policy"),
+            "misbehaving-policy",
+            "typical StatefulSet, accepted unread (the host round trip floor)",
             &statefulset_request,
             &json!({"behaviour": "accept"}),
-        );
-        println!(
-            "host round trip floor (accept-everything policy): median {median:?}, p99 {p99:?}"
         );
     }
 }
