@@ -230,10 +230,13 @@ fn could_write(statement: &str) -> bool {
         })
 }
 
+/// The word [`could_write`] looks for besides `WRITE_FIRST`'s (`SELECT … INTO`).
+const INTO: &str = "INTO";
+
 /// The words [`could_write`] looks for. `WRITE_LINE_START` and `WRITE_INSIDE` are parts of
 /// `WRITE_FIRST` (a test checks it), so their words need no second search.
 fn write_words() -> impl Iterator<Item = &'static str> {
-    std::iter::once("INTO").chain(WRITE_FIRST.iter().copied())
+    std::iter::once(INTO).chain(WRITE_FIRST.iter().copied())
 }
 
 /// Whether two upper-cased bytes are the first two letters of one of [`write_words`].
@@ -246,12 +249,15 @@ fn may_start_write_word([first, second]: [u8; 2]) -> bool {
 /// For each upper-case letter, the letters that follow it at the start of a write word, one
 /// bit each.
 const WRITE_WORD_STARTS: [u32; 26] = {
-    let mut starts = [0; 26];
-    starts[(b'I' - b'A') as usize] |= 1 << (b'N' - b'A');
+    const fn mark(mut starts: [u32; 26], word: &str) -> [u32; 26] {
+        let word = word.as_bytes();
+        starts[(word[0] - b'A') as usize] |= 1 << (word[1] - b'A');
+        starts
+    }
+    let mut starts = mark([0; 26], INTO);
     let mut i = 0;
     while i < WRITE_FIRST.len() {
-        let word = WRITE_FIRST[i].as_bytes();
-        starts[(word[0] - b'A') as usize] |= 1 << (word[1] - b'A');
+        starts = mark(starts, WRITE_FIRST[i]);
         i += 1;
     }
     starts
