@@ -227,13 +227,12 @@ fn main() {
     if options.selected("no-raw-datastores") {
         let name = "no-raw-datastores";
         let mut policy = Policy::new(name);
-        let request = &statefulset_request;
         report(
             &options,
             &mut policy,
             name,
             "typical StatefulSet",
-            request,
+            &statefulset_request,
             &json!({}),
         );
     }
