@@ -305,8 +305,13 @@ fn rejected(message: String, code: Option<u16>) -> ValidationResponse {
 #[macro_export]
 macro_rules! register_policy {
     ($policy:ty) => {
-        // Only the wasm module exports it: native builds (fuzzing, replay tests) link several
+        // Only the wasm module has them: native builds (fuzzing, replay tests) link several
         // policies into one binary and call `evaluation::validate::<Policy>` directly.
+        #[cfg(target_arch = "wasm32")]
+        #[global_allocator]
+        static ALLOCATOR: $crate::allocator::SizeClasses<::std::alloc::System> =
+            $crate::allocator::SizeClasses::new(::std::alloc::System);
+
         #[cfg(target_arch = "wasm32")]
         #[allow(
             unsafe_code,

@@ -7,6 +7,7 @@
 pub use kubewarden_policy_sdk;
 pub use serde_json;
 
+pub mod allocator;
 pub mod catalog;
 pub mod chart;
 pub mod datastores;
