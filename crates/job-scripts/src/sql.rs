@@ -574,22 +574,24 @@ struct Split {
     truncated: bool,
 }
 
-struct Splitter {
-    chars: Vec<char>,
+struct Splitter<'a> {
+    text: &'a str,
+    /// A byte offset into `text`, always at a char boundary: the bytes the splitter acts on
+    /// are ASCII, so it steps over other characters in runs.
     i: usize,
     dialect: Dialect,
-    /// The statement delimiter (MySQL's `DELIMITER` changes it), as chars to compare in place.
-    delimiter: Vec<char>,
+    /// The statement delimiter (MySQL's `DELIMITER` changes it).
+    delimiter: String,
     cur: RawStatement,
     out: Split,
 }
 
 fn split(text: &str, dialect: Dialect) -> Split {
     let mut s = Splitter {
-        chars: text.chars().collect(),
+        text,
         i: 0,
         dialect,
-        delimiter: vec![';'],
+        delimiter: ";".to_owned(),
         cur: RawStatement::default(),
         out: Split::default(),
     };
@@ -597,34 +599,75 @@ fn split(text: &str, dialect: Dialect) -> Split {
     s.out
 }
 
-impl Splitter {
-    fn peek(&self, k: usize) -> Option<char> {
-        self.chars.get(self.i + k).copied()
+/// Bytes where a run of plain text ends: the splitter looks at each (a comment, a quote, a
+/// client command, a line's end), so no run goes past one.
+fn ends_plain_run(byte: u8) -> bool {
+    matches!(
+        byte,
+        b'-' | b'#' | b'/' | b'\'' | b'"' | b'`' | b'[' | b'$' | b'\\' | b'\n'
+    )
+}
+
+impl<'a> Splitter<'a> {
+    fn peek(&self, k: usize) -> Option<u8> {
+        self.text.as_bytes().get(self.i + k).copied()
+    }
+
+    fn at_end(&self) -> bool {
+        self.i >= self.text.len()
     }
 
     fn at_line_start(&self) -> bool {
-        self.i == 0 || self.chars.get(self.i - 1) == Some(&'\n')
+        self.i == 0 || self.text.as_bytes().get(self.i - 1) == Some(&b'\n')
     }
 
     fn statement_empty(&self) -> bool {
         self.cur.display.is_empty()
     }
 
-    fn rest_of_line(&mut self) -> String {
+    /// The text up to the end of the line (not the newline), consumed.
+    fn rest_of_line(&mut self) -> &'a str {
         let start = self.i;
-        while self.i < self.chars.len() && self.chars[self.i] != '\n' {
-            self.i += 1;
-        }
-        self.chars[start..self.i].iter().collect()
+        let end = self.text[start..]
+            .find('\n')
+            .map_or(self.text.len(), |n| start + n);
+        self.i = end;
+        &self.text[start..end]
     }
 
+    /// Appends plain text to both texts; a statement starts at its first non-blank character.
     #[inline]
-    fn push_both(&mut self, c: char) {
-        if c.is_whitespace() && self.cur.display.is_empty() {
-            return;
+    fn push_both(&mut self, run: &str) {
+        let run = if self.cur.display.is_empty() {
+            run.trim_start()
+        } else {
+            run
+        };
+        self.cur.display.push_str(run);
+        self.cur.keywords.push_str(run);
+    }
+
+    /// Plain text, from here up to the next byte that needs a look (or just after a newline,
+    /// where a client command may start). At least one character is taken.
+    fn plain_run(&mut self) {
+        let bytes = self.text.as_bytes();
+        let delimiter_start = self.delimiter.as_bytes().first().copied();
+        let first_len = self.text[self.i..].chars().next().map_or(1, char::len_utf8);
+        let mut end = self.i + first_len;
+        if bytes.get(self.i) != Some(&b'\n') {
+            while let Some(&byte) = bytes.get(end) {
+                if ends_plain_run(byte) || Some(byte) == delimiter_start {
+                    if byte == b'\n' {
+                        end += 1;
+                    }
+                    break;
+                }
+                end += 1;
+            }
         }
-        self.cur.display.push(c);
-        self.cur.keywords.push(c);
+        let run = &self.text[self.i..end];
+        self.i = end;
+        self.push_both(run);
     }
 
     fn finish(&mut self) {
@@ -634,7 +677,7 @@ impl Splitter {
         }
         if self.out.statements.len() >= MAX_STATEMENTS {
             self.out.truncated = true;
-            self.i = self.chars.len();
+            self.i = self.text.len();
             return;
         }
         let copy_stdin = self.dialect == Dialect::Postgres
@@ -652,7 +695,7 @@ impl Splitter {
     fn skip_copy_data(&mut self) {
         // Rest of the current line (after the `;`) belongs to nothing.
         self.rest_of_line();
-        while self.i < self.chars.len() {
+        while !self.at_end() {
             self.i += 1; // the newline
             let line = self.rest_of_line();
             if line.trim() == "\\." {
@@ -662,14 +705,17 @@ impl Splitter {
     }
 
     fn starts_with_delimiter(&self) -> bool {
-        let d = &self.delimiter;
-        !d.is_empty() && self.chars.get(self.i..self.i + d.len()) == Some(&d[..])
+        let d = self.delimiter.as_bytes();
+        !d.is_empty()
+            && self
+                .text
+                .as_bytes()
+                .get(self.i..)
+                .is_some_and(|rest| rest.starts_with(d))
     }
 
     fn run(&mut self) {
-        while self.i < self.chars.len() {
-            let c = self.chars[self.i];
-            let next = self.peek(1);
+        while !self.at_end() {
             if self.at_line_start() && self.client_command() {
                 continue;
             }
@@ -678,35 +724,36 @@ impl Splitter {
                 self.finish();
                 continue;
             }
+            let Some(c) = self.peek(0) else {
+                break;
+            };
+            let next = self.peek(1);
             match c {
-                '-' if next == Some('-') => self.line_comment(),
-                '#' if self.dialect == Dialect::MySql => self.line_comment(),
-                '/' if next == Some('/') && self.dialect == Dialect::Cql => self.line_comment(),
-                '/' if next == Some('*') => self.block_comment(),
-                '\'' => {
+                b'-' if next == Some(b'-') => self.line_comment(),
+                b'#' if self.dialect == Dialect::MySql => self.line_comment(),
+                b'/' if next == Some(b'/') && self.dialect == Dialect::Cql => self.line_comment(),
+                b'/' if next == Some(b'*') => self.block_comment(),
+                b'\'' => {
                     let escapes = match self.dialect {
                         Dialect::MySql | Dialect::ClickHouse => true,
                         Dialect::Postgres => self.e_prefix(),
                         Dialect::MsSql | Dialect::Cql => false,
                     };
-                    self.quoted('\'', '\'', escapes);
+                    self.quoted(b'\'', escapes);
                 }
-                '"' => self.quoted('"', '"', self.dialect == Dialect::MySql),
-                '`' if matches!(self.dialect, Dialect::MySql | Dialect::ClickHouse) => {
-                    self.quoted('`', '`', false);
+                b'"' => self.quoted(b'"', self.dialect == Dialect::MySql),
+                b'`' if matches!(self.dialect, Dialect::MySql | Dialect::ClickHouse) => {
+                    self.quoted(b'`', false);
                 }
-                '[' if self.dialect == Dialect::MsSql => self.quoted('[', ']', false),
-                '$' if matches!(
+                b'[' if self.dialect == Dialect::MsSql => self.quoted(b']', false),
+                b'$' if matches!(
                     self.dialect,
                     Dialect::Postgres | Dialect::Cql | Dialect::ClickHouse
                 ) && self.dollar_quote() => {}
-                '\\' if matches!(self.dialect, Dialect::Postgres | Dialect::MySql) => {
+                b'\\' if matches!(self.dialect, Dialect::Postgres | Dialect::MySql) => {
                     self.backslash_command();
                 }
-                _ => {
-                    self.push_both(c);
-                    self.i += 1;
-                }
+                _ => self.plain_run(),
             }
         }
         self.finish();
@@ -720,10 +767,8 @@ impl Splitter {
             return false;
         }
         let empty = self.statement_empty();
-        let line: String = self.chars[self.i..]
-            .iter()
-            .take_while(|c| **c != '\n')
-            .collect();
+        let rest = &self.text[self.i..];
+        let line = rest.find('\n').map_or(rest, |end| &rest[..end]);
         let trimmed = line.trim();
         let lower = trimmed.to_ascii_lowercase();
         let word = lower.split_whitespace().next().unwrap_or("");
@@ -733,7 +778,7 @@ impl Splitter {
         match self.dialect {
             Dialect::MySql if empty && word == "delimiter" => {
                 let d = arg.split_whitespace().next().unwrap_or(";");
-                self.delimiter = d.chars().collect();
+                self.delimiter = d.to_owned();
             }
             Dialect::MySql if empty && word == "source" => {
                 self.include(arg.trim_end_matches(';'));
@@ -766,99 +811,88 @@ impl Splitter {
     }
 
     fn e_prefix(&self) -> bool {
-        let prev = self.i.checked_sub(1).and_then(|j| self.chars.get(j));
-        let before = self.i.checked_sub(2).and_then(|j| self.chars.get(j));
-        matches!(prev, Some('E' | 'e')) && !before.is_some_and(|c| c.is_alphanumeric() || *c == '_')
+        let mut before = self.text[..self.i].chars().rev();
+        let prev = before.next();
+        let before = before.next();
+        matches!(prev, Some('E' | 'e')) && !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
     }
 
     fn line_comment(&mut self) {
-        while self.i < self.chars.len() && self.chars[self.i] != '\n' {
-            self.i += 1;
-        }
+        self.i = self.text[self.i..]
+            .find('\n')
+            .map_or(self.text.len(), |n| self.i + n);
     }
 
     fn block_comment(&mut self) {
         let nested = self.dialect == Dialect::Postgres;
         let mut depth = 0usize;
-        while self.i < self.chars.len() {
-            let c = self.chars[self.i];
+        while let Some(c) = self.peek(0) {
             let next = self.peek(1);
-            if c == '/' && next == Some('*') {
+            if c == b'/' && next == Some(b'*') {
                 if depth == 0 || nested {
                     depth += 1;
                 }
                 self.i += 2;
-            } else if c == '*' && next == Some('/') {
+            } else if c == b'*' && next == Some(b'/') {
                 self.i += 2;
                 depth = depth.saturating_sub(1);
                 if depth == 0 {
                     break;
                 }
             } else {
+                // Other bytes are stepped over one at a time: only ASCII ones are compared, so
+                // the comment ends at a char boundary (or at the end of the text).
                 self.i += 1;
             }
         }
-        self.push_both(' ');
+        self.push_both(" ");
     }
 
-    /// A quoted string or identifier; kept in the display text, blanked in the keywords.
-    fn quoted(&mut self, open: char, close: char, backslash_escapes: bool) {
-        self.cur.display.push(open);
-        self.cur.keywords.push(' ');
-        self.i += 1;
-        while self.i < self.chars.len() {
-            let c = self.chars[self.i];
-            self.cur.display.push(c);
-            self.i += 1;
-            if backslash_escapes && c == '\\' {
-                if let Some(n) = self.peek(0) {
-                    self.cur.display.push(n);
-                    self.i += 1;
+    /// A quoted string or identifier from its opening byte (here) to `close`; kept in the
+    /// display text, blanked in the keywords. A doubled `close` is one character of it.
+    fn quoted(&mut self, close: u8, backslash_escapes: bool) {
+        let bytes = self.text.as_bytes();
+        let start = self.i;
+        let mut end = start + 1;
+        while let Some(&byte) = bytes.get(end) {
+            end += 1;
+            if backslash_escapes && byte == b'\\' {
+                // The escaped character, whole.
+                end += self.text[end..].chars().next().map_or(0, char::len_utf8);
+            } else if byte == close {
+                if bytes.get(end) != Some(&close) {
+                    break;
                 }
-                continue;
-            }
-            if c == close {
-                if self.peek(0) == Some(close) {
-                    self.cur.display.push(close);
-                    self.i += 1;
-                    continue;
-                }
-                break;
+                end += 1;
             }
         }
-        self.cur.keywords.push(' ');
+        self.cur.display.push_str(&self.text[start..end]);
+        self.cur.keywords.push_str("  ");
+        self.i = end;
     }
 
     /// `$tag$ … $tag$`. Returns false (consuming nothing) when this `$` starts no quote.
     fn dollar_quote(&mut self) -> bool {
-        let mut j = self.i + 1;
-        while let Some(c) = self.chars.get(j) {
-            if *c == '$' {
+        let after = self.i + 1;
+        let mut tag_end = None;
+        for (at, c) in self.text[after..].char_indices() {
+            if c == '$' {
+                tag_end = Some(after + at);
                 break;
             }
-            if !(c.is_alphanumeric() || *c == '_') || (j == self.i + 1 && c.is_ascii_digit()) {
+            if !(c.is_alphanumeric() || c == '_') || (at == 0 && c.is_ascii_digit()) {
                 return false;
             }
-            j += 1;
         }
-        if self.chars.get(j) != Some(&'$') {
+        let Some(tag_end) = tag_end else {
             return false;
-        }
-        let tag: Vec<char> = self.chars[self.i..=j].to_vec();
-        // Find the closing tag.
-        let body_start = j + 1;
-        let mut k = body_start;
-        let end = loop {
-            if k + tag.len() > self.chars.len() {
-                break self.chars.len();
-            }
-            if self.chars[k..k + tag.len()] == tag[..] {
-                break k + tag.len();
-            }
-            k += 1;
         };
-        let quoted: String = self.chars[self.i..end].iter().collect();
-        self.cur.display.push_str(&quoted);
+        let tag = &self.text[self.i..=tag_end];
+        let body_start = tag_end + 1;
+        let end = self.text[body_start..]
+            .find(tag)
+            .map_or(self.text.len(), |at| body_start + at + tag.len());
+        self.cur.display.push_str(&self.text[self.i..end]);
         self.cur.keywords.push(' ');
         self.i = end;
         true
