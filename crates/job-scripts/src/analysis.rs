@@ -1,6 +1,7 @@
 //! The entry point: one container's command line, followed through shells, wrappers, script
 //! files, database clients, HTTP clients and migration tools.
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::BTreeSet;
 
@@ -85,14 +86,15 @@ struct Analyzer<'r> {
     bytes: usize,
 }
 
-/// Where a command runs.
-struct Ctx {
+/// Where a command runs, borrowed from the shell that runs it: a command line is judged
+/// without copying the shell's state.
+struct Ctx<'a> {
     /// The shell's variables.
-    vars: Vars,
+    vars: &'a Vars,
     /// Variables set for this command only (`A=1 cmd`, `env A=1 cmd`).
-    extra: Vec<(String, Field)>,
-    cwd: Option<String>,
-    script: Option<String>,
+    extra: Cow<'a, [(String, Field)]>,
+    cwd: Option<&'a str>,
+    script: Option<&'a str>,
     depth: Depth,
 }
 
@@ -132,14 +134,15 @@ impl Analyzer<'_> {
                 .map(|a| kubernetes_expand(a, &input.env))
                 .collect()
         };
+        let cwd = input
+            .working_dir
+            .as_deref()
+            .filter(|d| d.starts_with('/'))
+            .map(|d| normalize_path(d, None));
         let ctx = Ctx {
-            vars,
-            extra: Vec::new(),
-            cwd: input
-                .working_dir
-                .as_deref()
-                .filter(|d| d.starts_with('/'))
-                .map(|d| normalize_path(d, None)),
+            vars: &vars,
+            extra: Cow::Borrowed(&[]),
+            cwd: cwd.as_deref(),
             script: None,
             depth: Depth::default(),
         };
@@ -153,13 +156,16 @@ impl Analyzer<'_> {
         let Some(first) = argv.first() else {
             return;
         };
-        let mut extra = ctx.extra.clone();
-        extra.extend(env);
+        let extra = if env.is_empty() {
+            Cow::Borrowed(&*ctx.extra)
+        } else {
+            Cow::Owned([&*ctx.extra, &env].concat())
+        };
         let ctx = Ctx {
-            vars: ctx.vars.clone(),
+            vars: ctx.vars,
             extra,
-            cwd: ctx.cwd.clone(),
-            script: ctx.script.clone(),
+            cwd: ctx.cwd,
+            script: ctx.script,
             depth: ctx.depth,
         };
         let program = basename(first.as_str());
@@ -388,8 +394,8 @@ impl Analyzer<'_> {
         }
         let mut vars = ctx.vars.clone();
         vars.extend(ctx.extra.iter().cloned());
-        let mut state = ShellState::child(vars, ctx.cwd.clone());
-        state.script = path.or_else(|| ctx.script.clone());
+        let mut state = ShellState::child(vars, ctx.cwd.map(str::to_owned));
+        state.script = path.or_else(|| ctx.script.map(str::to_owned));
         state.arg0 = arg0;
         shell.clone_into(&mut state.shell);
         state.positionals = positionals.map(std::rc::Rc::new);
@@ -688,7 +694,7 @@ impl<'a> Scope<'a> {
     }
 }
 
-impl Ctx {
+impl Ctx<'_> {
     fn scope(&self) -> Scope<'_> {
         Scope {
             vars: &self.vars,
@@ -748,10 +754,10 @@ fn hide_url_passwords(text: &str) -> String {
 impl Sink for Analyzer<'_> {
     fn command(&mut self, cmd: &SimpleCmd, state: &ShellState, depth: Depth) {
         let ctx = Ctx {
-            vars: state.vars.clone(),
-            extra: cmd.env.clone(),
-            cwd: state.cwd.clone(),
-            script: state.script.clone(),
+            vars: &state.vars,
+            extra: Cow::Borrowed(&cmd.env),
+            cwd: state.cwd.as_deref(),
+            script: state.script.as_deref(),
             depth,
         };
         self.exec(&cmd.argv, &cmd.stdin, &ctx);
