@@ -36,6 +36,18 @@ const POLICIES: [&str; 5] = [
     "no-sql-mutating-jobs",
 ];
 const TEST_POLICIES: [&str; 1] = ["misbehaving-policy"];
+
+/// Cargo settings (`--config`) of one policy's build, which `Cargo.toml`'s profiles cannot say
+/// per policy. no-sql-mutating-jobs runs job-scripts' shell reader and walker over every script
+/// it is given: at `opt-level = 3` its validate takes ~17 % fewer instructions, for ~100 KB of
+/// module. no-raw-datastores links the same crate to read a few words of a command line, so it
+/// keeps the size-tuned `"s"` of `[profile.release]`.
+fn policy_build_config(policy: &str) -> &'static [&'static str] {
+    match policy {
+        "no-sql-mutating-jobs" => &["profile.release.package.job-scripts.opt-level=3"],
+        _ => &[],
+    }
+}
 /// The file `cargo xtask build` writes in `target/policies/<policy>/`: the module with its
 /// `metadata.yml` and README in the `io.kubewarden.metadata` section (`kwctl annotate`'s output).
 const ANNOTATED_MODULE: &str = "annotated-policy.wasm";
@@ -243,7 +255,10 @@ fn build() -> Result<Vec<PathBuf>> {
     let artifacts = POLICIES
         .iter()
         .chain(&TEST_POLICIES)
-        .map(|name| Ok((*name, build_cdylib(WASM_TARGET, name, &[])?)))
+        .map(|name| {
+            let artifact = build_cdylib(WASM_TARGET, name, policy_build_config(name), &[])?;
+            Ok((*name, artifact))
+        })
         .collect::<Result<Vec<_>>>()?;
     let root = workspace_root();
     let out_dir = target_dir().join("policies");
@@ -398,8 +413,14 @@ fn precompile(engine: &PolicyEngine, annotated: &Path) -> Result<PathBuf> {
 /// `cargo rustc --crate-type cdylib`, not `cargo build`: the policy crates and the playground
 /// are also rlibs (the fuzz targets, replay tests and native tests link them), and rustc skips
 /// LTO for every output when an rlib is among them (rust-lang/rust#51009), which costs ~25% of
-/// wasm size. `rustc_flags` go to the final crate only.
-fn build_cdylib(target: &str, package: &str, rustc_flags: &[&str]) -> Result<PathBuf> {
+/// wasm size. `config` are Cargo settings (`--config`); `rustc_flags` go to the final crate
+/// only.
+fn build_cdylib(
+    target: &str,
+    package: &str,
+    config: &[&str],
+    rustc_flags: &[&str],
+) -> Result<PathBuf> {
     let mut args = vec![
         "rustc",
         "--release",
@@ -410,6 +431,9 @@ fn build_cdylib(target: &str, package: &str, rustc_flags: &[&str]) -> Result<Pat
         "--crate-type",
         "cdylib",
     ];
+    for setting in config {
+        args.extend(["--config", setting]);
+    }
     if !rustc_flags.is_empty() {
         args.push("--");
         args.extend(rustc_flags);

@@ -20,7 +20,7 @@ pub fn build() -> Result<PathBuf> {
     ensure_target(BROWSER_TARGET)?;
     // wasm-bindgen reads the features the module uses from its `target_features` section,
     // which the profile's `strip` removes; wasm-bindgen strips the rest.
-    let artifact = build_cdylib(BROWSER_TARGET, CRATE, &["-C", "strip=none"])?;
+    let artifact = build_cdylib(BROWSER_TARGET, CRATE, &[], &["-C", "strip=none"])?;
     let root = workspace_root();
     let target = target_dir();
     let site = target.join("playground").join("site");

@@ -16,7 +16,6 @@ use crate::model::{
 };
 use crate::mongo;
 use crate::shell::{Depth, ScriptError, ShellState, SimpleCmd, Sink, Stdin, Vars, Walker};
-use crate::sql;
 use crate::text::{Field, basename, join_fields, looks_secret, normalize_path, shorten};
 use crate::tools;
 use crate::xargs;
@@ -355,7 +354,7 @@ impl Analyzer<'_> {
             }
             return;
         }
-        let path = normalize_path(path.as_str(), ctx.cwd.as_deref());
+        let path = normalize_path(path.as_str(), ctx.cwd);
         match self.read(&path) {
             Resolution::Resolved(text) => {
                 let Some(shell) = shell.or_else(|| shebang_shell(&text)) else {
@@ -426,7 +425,7 @@ impl Analyzer<'_> {
                     let shown = if path.has_unknown() {
                         path.as_str().to_owned()
                     } else {
-                        normalize_path(path.as_str(), ctx.cwd.as_deref())
+                        normalize_path(path.as_str(), ctx.cwd)
                     };
                     let via = if flag == VIA_ARGUMENT {
                         shown.clone()
@@ -543,7 +542,7 @@ impl Analyzer<'_> {
             }
             return;
         };
-        let classified = sql::classify(text, dialect);
+        let classified = sql_writes::classify(text, dialect);
         if classified.truncated {
             self.analysis.truncated = true;
         }
@@ -563,7 +562,7 @@ impl Analyzer<'_> {
                 self.analysis.truncated = true;
                 break;
             }
-            let path = normalize_path(include, ctx.cwd.as_deref());
+            let path = normalize_path(include, ctx.cwd);
             let via = format!("{VIA_INCLUDE} {path}");
             self.classify_file(client, &path, &via, statement, ctx, includes + 1);
         }
@@ -676,7 +675,8 @@ impl<'a> Scope<'a> {
         }
     }
 
-    /// `(value, name)` of the known variables whose name looks secret, longest value first.
+    /// `(value, name)` of the known variables whose name looks secret, longest value first, then
+    /// by name: the order never depends on the variables' map.
     fn secrets(&self) -> Vec<(&'a str, &'a str)> {
         let mut secrets: Vec<(&str, &str)> = self
             .vars
@@ -689,7 +689,7 @@ impl<'a> Scope<'a> {
             })
             .map(|(name, value)| (value.as_str(), name.as_str()))
             .collect();
-        secrets.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
+        secrets.sort_unstable_by_key(|&(value, name)| (std::cmp::Reverse(value.len()), name));
         secrets
     }
 }
@@ -697,9 +697,9 @@ impl<'a> Scope<'a> {
 impl Ctx<'_> {
     fn scope(&self) -> Scope<'_> {
         Scope {
-            vars: &self.vars,
+            vars: self.vars,
             extra: &self.extra,
-            script: self.script.as_deref(),
+            script: self.script,
         }
     }
 }

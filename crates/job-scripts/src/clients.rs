@@ -1,8 +1,8 @@
 //! Database clients, and how a script reaches them: inline flags, files, or standard input.
 
 use crate::cli::{self, Spec};
-use crate::sql::Dialect;
 use crate::text::{Field, basename};
+use sql_writes::Dialect;
 
 /// Client names, as they appear in findings.
 pub(crate) const PSQL: &str = "psql";

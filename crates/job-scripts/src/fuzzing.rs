@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use crate::model::{ContainerInput, FindingKind, Options};
-use crate::sql::{self, Dialect};
 use crate::{MAX_STATEMENT_CHARS, analyze_container, mongo};
+use sql_writes::Dialect;
 
 /// The value of the secret-looking variable the fuzzed container gets: no finding may show it
 /// unless the script writes it out itself.
@@ -133,8 +133,8 @@ pub fn sql_classification(data: &[u8]) {
             return;
         }
     };
-    sql::assert_foregone_agrees(text, dialect);
-    let classified = sql::classify(text, dialect);
+    sql_writes::assert_foregone_agrees(text, dialect);
+    let classified = sql_writes::classify(text, dialect);
     for (statement, operation) in classified.writes() {
         assert!(!operation.trim().is_empty(), "{statement:?}");
     }

@@ -72,7 +72,6 @@ mod model;
 mod mongo;
 pub mod rule;
 mod shell;
-mod sql;
 mod syntax;
 mod text;
 mod tools;

@@ -23,11 +23,11 @@ const MAX_STATEMENTS: usize = 5_000;
 const MAX_PARSED_STATEMENT_BYTES: usize = 64 * 1024;
 
 /// Operation name of a `COPY … FROM`.
-pub(crate) const OP_COPY_FROM: &str = "COPY … FROM";
+pub const OP_COPY_FROM: &str = "COPY … FROM";
 /// Operation name of psql's `\copy … from`.
-pub(crate) const OP_PSQL_COPY_FROM: &str = "\\copy … from";
+pub const OP_PSQL_COPY_FROM: &str = "\\copy … from";
 /// Operation name of a query whose output psql runs as SQL (`\gexec`).
-pub(crate) const OP_GEXEC: &str = "\\gexec";
+pub const OP_GEXEC: &str = "\\gexec";
 
 /// Keywords that make a statement a write when they start it.
 const WRITE_FIRST: &[&str] = &[
@@ -65,7 +65,7 @@ const OBJECT_MODIFIERS: &[&str] = &[
 
 /// A SQL dialect, chosen from the client.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Dialect {
+pub enum Dialect {
     /// `psql`, `cockroach sql`.
     Postgres,
     /// `mysql`, `mariadb`.
@@ -92,7 +92,7 @@ impl Dialect {
 
 /// One statement and whether it writes.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Statement {
+pub struct Statement {
     /// The statement, comments removed.
     pub text: String,
     /// The write operation (`INSERT`, `CREATE TABLE`…), `None` for a read.
@@ -101,7 +101,7 @@ pub(crate) struct Statement {
 
 /// A classified script.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Classified {
+pub struct Classified {
     pub statements: Vec<Statement>,
     /// Files the script includes (`\i`, `source`, `:r`, `SOURCE`), as written.
     pub includes: Vec<String>,
@@ -111,7 +111,7 @@ pub(crate) struct Classified {
 
 impl Classified {
     /// The statements that write.
-    pub(crate) fn writes(&self) -> impl Iterator<Item = (&str, &str)> {
+    pub fn writes(&self) -> impl Iterator<Item = (&str, &str)> {
         self.statements
             .iter()
             .filter_map(|s| s.write.as_deref().map(|op| (s.text.as_str(), op)))
@@ -119,7 +119,7 @@ impl Classified {
 }
 
 /// Splits and classifies a SQL script.
-pub(crate) fn classify(sql: &str, dialect: Dialect) -> Classified {
+pub fn classify(sql: &str, dialect: Dialect) -> Classified {
     let split = split(sql, dialect);
     let parser_dialect = dialect.parser_dialect();
     let mut out = Classified {
@@ -163,7 +163,7 @@ fn classify_raw(raw: &RawStatement, dialect: Dialect, parser: &dyn SqlDialect) -
 fn foregone_verdict(raw: &RawStatement, first: &str) -> Option<Option<String>> {
     Some(match foregone(raw, first)? {
         Foregone::Read => None,
-        Foregone::Write => Some(operation_name(&keywords(&raw.keywords))),
+        Foregone::Write => Some(operation_name(words_of(&raw.keywords))),
     })
 }
 
@@ -214,20 +214,16 @@ fn foregone(raw: &RawStatement, first: &str) -> Option<Foregone> {
 /// word (24 substring searches, each setting up its own searcher) was most of their cost.
 fn could_write(statement: &str) -> bool {
     let bytes = statement.as_bytes();
-    bytes
-        .iter()
-        .zip(bytes.iter().skip(1))
-        .enumerate()
-        .any(|(at, (first, second))| {
-            let start = [first.to_ascii_uppercase(), second.to_ascii_uppercase()];
-            may_start_write_word(start)
-                && write_words().any(|word| {
-                    word.as_bytes().starts_with(&start)
-                        && bytes
-                            .get(at..at + word.len())
-                            .is_some_and(|head| head.eq_ignore_ascii_case(word.as_bytes()))
-                })
-        })
+    bytes.windows(2).enumerate().any(|(at, pair)| {
+        let start = [pair[0].to_ascii_uppercase(), pair[1].to_ascii_uppercase()];
+        may_start_write_word(start)
+            && write_words().any(|word| {
+                word.as_bytes().starts_with(&start)
+                    && bytes
+                        .get(at..at + word.len())
+                        .is_some_and(|head| head.eq_ignore_ascii_case(word.as_bytes()))
+            })
+    })
 }
 
 /// The word [`could_write`] looks for besides `WRITE_FIRST`'s (`SELECT … INTO`).
@@ -289,7 +285,7 @@ fn parsed_or_fallback(
 /// Checks [`foregone`] against the parser: for every statement of `sql` it judges, the full
 /// classification must agree. The SQL fuzz target and the tests run it.
 #[cfg(any(test, feature = "fuzzing"))]
-pub(crate) fn assert_foregone_agrees(sql: &str, dialect: Dialect) {
+pub fn assert_foregone_agrees(sql: &str, dialect: Dialect) {
     let parser = dialect.parser_dialect();
     for raw in split(sql, dialect).statements {
         let words = keywords(&raw.keywords);
@@ -320,23 +316,23 @@ fn first_keyword(text: &str) -> Option<&str> {
     words_of(text).next()
 }
 
-/// Names a write from the statement's leading keywords: `INSERT`, `CREATE TABLE`, `COPY … FROM`.
-fn operation_name(words: &[String]) -> String {
-    let Some(first) = words.first() else {
+/// Names a write from the statement's leading keywords, in any case: `INSERT`, `CREATE TABLE`,
+/// `COPY … FROM`. Only the words it names are read (and upper-cased), not the statement's.
+fn operation_name<'w>(mut words: impl Iterator<Item = &'w str>) -> String {
+    let Some(first) = words.next() else {
         return String::new();
     };
+    let first = first.to_ascii_uppercase();
     match first.as_str() {
         "CREATE" | "ALTER" | "DROP" => {
-            match words[1..]
-                .iter()
-                .find(|w| !OBJECT_MODIFIERS.contains(&w.as_str()))
-            {
-                Some(object) => format!("{first} {object}"),
-                None => first.clone(),
+            let is_modifier = |w: &str| OBJECT_MODIFIERS.iter().any(|m| m.eq_ignore_ascii_case(w));
+            match words.find(|w| !is_modifier(w)) {
+                Some(object) => format!("{first} {}", object.to_ascii_uppercase()),
+                None => first,
             }
         }
         "COPY" => OP_COPY_FROM.to_owned(),
-        _ => first.clone(),
+        _ => first,
     }
 }
 
@@ -439,7 +435,7 @@ fn ast_write(
         | S::ExportData(_)
         | S::Vacuum(_)
         | S::Reset(_) => None,
-        _ => Some(operation_name(words)),
+        _ => Some(operation_name(words.iter().map(String::as_str))),
     }
 }
 
@@ -513,7 +509,7 @@ fn fallback(keyword_text: &str, words: &[String], dialect: Dialect) -> Option<St
                 .find(|w| WRITE_LINE_START.contains(&w.as_str()))
                 .cloned()
         }),
-        w if WRITE_FIRST.contains(&w) => Some(operation_name(words)),
+        w if WRITE_FIRST.contains(&w) => Some(operation_name(words.iter().map(String::as_str))),
         _ => None,
     };
     by_first.or_else(|| line_start_write(keyword_text))
@@ -526,7 +522,7 @@ fn line_start_write(keyword_text: &str) -> Option<String> {
         let first = words.first()?;
         WRITE_LINE_START
             .contains(&first.as_str())
-            .then(|| operation_name(&words))
+            .then(|| operation_name(words.iter().map(String::as_str)))
     })
 }
 
