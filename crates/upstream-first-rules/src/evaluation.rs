@@ -96,9 +96,16 @@ struct Payload {
     settings: Value,
 }
 
+/// A payload's JSON. Its UTF-8 is checked once, in one pass: `serde_json::from_slice` checks
+/// each string apart, which cost the Job policy's validate more than the check of the whole.
+fn parse_json<T: DeserializeOwned>(payload: &[u8]) -> Result<T, String> {
+    let text = std::str::from_utf8(payload).map_err(|e| e.to_string())?;
+    serde_json::from_str(text).map_err(|e| e.to_string())
+}
+
 /// `validate_settings`: raw settings JSON in, the Kubewarden settings response out.
 pub fn validate_settings<P: Policy>(payload: &[u8]) -> SettingsValidationResponse {
-    let parsed = serde_json::from_slice::<Value>(payload)
+    let parsed = parse_json::<Value>(payload)
         .map_err(|e| format!("settings are not JSON: {e}"))
         .and_then(|raw| settings::parse::<P::Settings>(&raw));
     match parsed {
@@ -115,7 +122,7 @@ pub fn validate_settings<P: Policy>(payload: &[u8]) -> SettingsValidationRespons
 
 /// `validate`: the Kubewarden payload `{"request", "settings"}` in, the verdict out.
 pub fn validate<P: Policy>(payload: &[u8]) -> ValidationResponse {
-    let payload: Payload = match serde_json::from_slice(payload) {
+    let payload: Payload = match parse_json(payload) {
         Ok(payload) => payload,
         Err(e) => return rejected(format!("{MALFORMED_REQUEST}: {e}"), Some(BAD_REQUEST)),
     };
@@ -535,6 +542,7 @@ mod tests {
 
     #[rstest]
     #[case(b"not json".as_slice(), "malformed admission request: expected ident at line 1 column 2")]
+    #[case(b"{\"request\": {\"name\": \"\xff\"}}".as_slice(), "malformed admission request: invalid utf-8 sequence of 1 bytes from index 22")]
     #[case(br#"{"settings": {}}"#.as_slice(), "malformed admission request: missing field `request` at line 1 column 16")]
     #[case(br#"{"request": {"operation": "CREATE"}}"#.as_slice(), "malformed admission request: the request carries no object")]
     #[case(br#"{"request": {"operation": "CREATE", "object": {"metadata": {"labels": []}}}}"#.as_slice(), "malformed admission request: metadata.labels: invalid type: sequence, expected a map")]
