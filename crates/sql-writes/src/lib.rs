@@ -215,48 +215,59 @@ fn foregone(raw: &RawStatement, first: &str) -> Option<Foregone> {
 fn could_write(statement: &str) -> bool {
     let bytes = statement.as_bytes();
     bytes.windows(2).enumerate().any(|(at, pair)| {
-        let start = [pair[0].to_ascii_uppercase(), pair[1].to_ascii_uppercase()];
-        may_start_write_word(start)
-            && write_words().any(|word| {
-                word.as_bytes().starts_with(&start)
-                    && bytes
-                        .get(at..at + word.len())
-                        .is_some_and(|head| head.eq_ignore_ascii_case(word.as_bytes()))
-            })
+        let mut candidates = write_words_starting_with(pair[0], pair[1]);
+        while candidates != 0 {
+            let word = WRITE_WORDS[candidates.trailing_zeros() as usize].as_bytes();
+            candidates &= candidates - 1;
+            if bytes
+                .get(at..at + word.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(word))
+            {
+                return true;
+            }
+        }
+        false
     })
 }
 
 /// The word [`could_write`] looks for besides `WRITE_FIRST`'s (`SELECT … INTO`).
 const INTO: &str = "INTO";
 
-/// The words [`could_write`] looks for. `WRITE_LINE_START` and `WRITE_INSIDE` are parts of
-/// `WRITE_FIRST` (a test checks it), so their words need no second search.
-fn write_words() -> impl Iterator<Item = &'static str> {
-    std::iter::once(INTO).chain(WRITE_FIRST.iter().copied())
-}
-
-/// Whether two upper-cased bytes are the first two letters of one of [`write_words`].
-fn may_start_write_word([first, second]: [u8; 2]) -> bool {
-    first.is_ascii_uppercase()
-        && second.is_ascii_uppercase()
-        && WRITE_WORD_STARTS[usize::from(first - b'A')] & (1 << (second - b'A')) != 0
-}
-
-/// For each upper-case letter, the letters that follow it at the start of a write word, one
-/// bit each.
-const WRITE_WORD_STARTS: [u32; 26] = {
-    const fn mark(mut starts: [u32; 26], word: &str) -> [u32; 26] {
-        let word = word.as_bytes();
-        starts[(word[0] - b'A') as usize] |= 1 << (word[1] - b'A');
-        starts
-    }
-    let mut starts = mark([0; 26], INTO);
+/// The words [`could_write`] looks for: [`INTO`] and `WRITE_FIRST`'s. `WRITE_LINE_START` and
+/// `WRITE_INSIDE` are parts of `WRITE_FIRST` (a test checks it), so their words need no second
+/// search.
+const WRITE_WORDS: [&str; WRITE_FIRST.len() + 1] = {
+    let mut words = [INTO; WRITE_FIRST.len() + 1];
     let mut i = 0;
     while i < WRITE_FIRST.len() {
-        starts = mark(starts, WRITE_FIRST[i]);
+        words[i + 1] = WRITE_FIRST[i];
         i += 1;
     }
-    starts
+    words
+};
+
+/// The [`WRITE_WORDS`] that start with these two letters (in any case), one bit per index.
+fn write_words_starting_with(first: u8, second: u8) -> u32 {
+    let (first, second) = (first.to_ascii_uppercase(), second.to_ascii_uppercase());
+    if !first.is_ascii_uppercase() || !second.is_ascii_uppercase() {
+        return 0;
+    }
+    WRITE_WORDS_BY_START[usize::from(first - b'A')][usize::from(second - b'A')]
+}
+
+/// For each pair of upper-case letters, the [`WRITE_WORDS`] that start with it, one bit per
+/// index: a pair that starts none (most of them) costs one lookup, and one that does compares
+/// only its own words.
+const WRITE_WORDS_BY_START: [[u32; 26]; 26] = {
+    assert!(WRITE_WORDS.len() <= 32, "one bit per word");
+    let mut table = [[0; 26]; 26];
+    let mut i = 0;
+    while i < WRITE_WORDS.len() {
+        let word = WRITE_WORDS[i].as_bytes();
+        table[(word[0] - b'A') as usize][(word[1] - b'A') as usize] |= 1 << i;
+        i += 1;
+    }
+    table
 };
 
 /// What `sqlparser` says of a statement, or the keyword classifier when it refuses it.
@@ -955,7 +966,7 @@ mod tests {
         for word in WRITE_LINE_START.iter().chain(WRITE_INSIDE) {
             assert!(WRITE_FIRST.contains(word), "{word} is not in WRITE_FIRST");
         }
-        for word in write_words() {
+        for word in WRITE_WORDS {
             assert!(could_write(word), "{word}");
             assert!(could_write(&format!(
                 "select x{}y",
