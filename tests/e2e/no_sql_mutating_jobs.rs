@@ -604,3 +604,47 @@ fn deeply_nested_sql_is_read_without_a_trap(#[case] sql: String, #[case] detail:
         None => assert!(response.allowed, "{:?}", response.message()),
     }
 }
+
+/// One instance answers the same large request again and again within a 64 MiB memory limit,
+/// as policy-server and the scanner reuse instances: the memory a request frees (the modules'
+/// size-classed allocator keeps freed blocks on its free lists) serves the next one, so nothing
+/// grows from request to request. Each request carries a ~200 KiB script (under the 256 KiB
+/// a script may have) whose syntax tree and JSON take several MB: a leak would pass the limit
+/// long before the last of the 60 requests, and trap.
+#[test]
+fn memory_a_request_frees_serves_the_next() {
+    use policy_host::{Limits, PolicyEngine, PolicyModule, testing};
+
+    let engine = PolicyEngine::shared().expect("wasmtime engine");
+    let limits = Limits {
+        max_memory_bytes: Some(64 << 20),
+        ..Limits::default()
+    };
+    let module = PolicyModule::from_file(&engine, testing::policy_path(POLICY), limits)
+        .expect("the built module");
+    let mut evaluator = module.evaluator(context(Vec::new()));
+    let reads = "psql -h db -c \"SELECT count(*) FROM tenants WHERE plan = 'standard'\"\n";
+    let script = reads.repeat((200 << 10) / reads.len())
+        + "psql -h db -c \"UPDATE tenants SET plan = 'gold'\"\n";
+    let request = admission_request("CREATE", &job("big", json!({}), sh(&script)), None);
+
+    let first = evaluator
+        .validate_value(request.clone(), &json!({}))
+        .expect("first answer");
+    assert!(!first.allowed, "{first:?}");
+    let message = first.status.as_ref().and_then(|s| s.message.clone());
+    assert!(
+        message.as_deref().is_some_and(|m| m.contains("UPDATE")),
+        "{message:?}"
+    );
+    for round in 1..60 {
+        let again = evaluator
+            .validate_value(request.clone(), &json!({}))
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        assert_eq!(
+            (again.allowed, again.status.and_then(|s| s.message)),
+            (false, message.clone()),
+            "round {round}"
+        );
+    }
+}
