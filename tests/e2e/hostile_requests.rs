@@ -730,6 +730,28 @@ fn scripts_with_a_syntax_error_are_answered_as_not_inspected(
     );
 }
 
+/// A script larger than a script may be (256 KiB), given inline, is not judged by the part that
+/// fits: a write after the cut would pass unseen. It could not be inspected, and the analysis
+/// says it was cut short.
+#[test]
+fn a_script_over_the_bound_is_answered_as_not_inspected() {
+    let script = format!(
+        "{}psql -c \"UPDATE t SET a = 1\"\n",
+        "psql -c 'SELECT 1'\n".repeat(30_000)
+    );
+    let response = validate_seed_job(json!(["bash", "-c", script]), json!([]));
+    assert!(!response.allowed);
+    let message = response.message().unwrap_or_default();
+    assert!(
+        message.starts_with(&format!(
+            "Job shop/seed: container seed: bash runs a script that could not be inspected (parse: script larger than {} bytes): \"psql -c 'SELECT 1' psql",
+            job_scripts::MAX_SCRIPT_BYTES
+        )),
+        "{message}"
+    );
+    assert!(message.ends_with(&format!("; {OPAQUE_FIX}")), "{message}");
+}
+
 /// Scripts brush-parser could not read (it backtracked for seconds on open array subscripts,
 /// read a quote in an extended glob as text, ended a `$(` at a `)` of a here-document body, and
 /// the guards in front of it refused a line continuation in a here-document tag) are read as a

@@ -240,6 +240,20 @@ impl Analyzer<'_> {
                 );
                 return;
             }
+            if script.is_cut() {
+                // Only its beginning is known: judged as a script file over the bound is.
+                self.analysis.truncated = true;
+                self.report(
+                    FindingKind::OpaqueScript,
+                    shell,
+                    script.as_str(),
+                    OPAQUE_PARSE,
+                    &ScriptError::TooLarge.to_string(),
+                    ctx.scope(),
+                    None,
+                );
+                return;
+            }
             self.run_script(script.as_str(), None, arg0, Some(positionals), shell, ctx);
         } else if let Some(path) = argv.get(i) {
             self.script_file(
@@ -413,6 +427,17 @@ impl Analyzer<'_> {
                             client.name(),
                             statement.text(),
                             OPAQUE_VARIABLE,
+                            &flag,
+                            scope,
+                            None,
+                        );
+                    } else if text.is_cut() {
+                        self.analysis.truncated = true;
+                        self.report(
+                            FindingKind::OpaqueScript,
+                            client.name(),
+                            statement.text(),
+                            OPAQUE_TOO_LARGE,
                             &flag,
                             scope,
                             None,

@@ -146,6 +146,8 @@ pub(crate) fn floor_boundary(s: &str, at: usize) -> usize {
 pub(crate) struct Field {
     text: String,
     unknown: Vec<(usize, usize)>,
+    /// Text was cut at [`MAX_VALUE_BYTES`]: what is known is only its beginning.
+    cut: bool,
 }
 
 impl Field {
@@ -161,6 +163,7 @@ impl Field {
         Self {
             text: String::with_capacity(bytes.min(MAX_VALUE_BYTES)),
             unknown: Vec::new(),
+            cut: false,
         }
     }
 
@@ -199,6 +202,7 @@ impl Field {
         for (text, unknown) in other.segments() {
             self.push(text, unknown);
         }
+        self.cut |= other.cut;
     }
 
     fn push(&mut self, s: &str, unknown: bool) {
@@ -219,6 +223,7 @@ impl Field {
             }
         }
         if cut {
+            self.cut = true;
             // Whatever did not fit is unknown: mark the tail so the field is never taken as
             // complete.
             let len = self.text.len();
@@ -257,6 +262,12 @@ impl Field {
 
     /// Whether the value is unknown as a whole: unknown parts, and nothing known but
     /// whitespace and quotes around them.
+    /// Whether text was cut at [`MAX_VALUE_BYTES`]: a script in it is larger than a script
+    /// may be, and reading its beginning would miss what comes after the cut.
+    pub(crate) fn is_cut(&self) -> bool {
+        self.cut
+    }
+
     pub(crate) fn is_opaque(&self) -> bool {
         if self.unknown.is_empty() {
             return false;

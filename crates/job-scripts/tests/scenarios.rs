@@ -812,3 +812,32 @@ fn huge_and_hostile_inputs_do_not_panic() {
         );
     }
 }
+
+/// A script over the bound, given inline, is cut when it becomes a word: what follows the cut
+/// is never read, so the script is not inspected (an opaque script, and a truncated analysis)
+/// rather than judged by its beginning. Before, a write after the cut passed unseen.
+#[rstest]
+#[case::shell_script(
+    sh(&format!("{}psql -c \"UPDATE t SET a = 1\"\n", "psql -c 'SELECT 1'\n".repeat(20_000))),
+    "sh",
+    "parse"
+)]
+#[case::client_text(
+    container(&["psql", "-c", &format!("{}UPDATE t SET a = 1;", "SELECT 1;\n".repeat(40_000))], &[], &[]),
+    "psql",
+    "too large"
+)]
+fn a_cut_script_is_not_inspected(
+    #[case] input: ContainerInput,
+    #[case] client: &str,
+    #[case] operation: &str,
+) {
+    let analysis = analyze_container(&input, &NoFiles, &Options::default());
+    assert!(analysis.truncated);
+    let found: Vec<_> = analysis
+        .findings
+        .iter()
+        .map(|f| (f.kind, f.client.as_str(), f.operation.as_str()))
+        .collect();
+    assert_eq!(found, [(OpaqueScript, client, operation)]);
+}
