@@ -260,14 +260,14 @@ impl Field {
         !self.unknown.is_empty()
     }
 
-    /// Whether the value is unknown as a whole: unknown parts, and nothing known but
-    /// whitespace and quotes around them.
     /// Whether text was cut at [`MAX_VALUE_BYTES`]: a script in it is larger than a script
     /// may be, and reading its beginning would miss what comes after the cut.
     pub(crate) fn is_cut(&self) -> bool {
         self.cut
     }
 
+    /// Whether the value is unknown as a whole: unknown parts, and nothing known but
+    /// whitespace and quotes around them.
     pub(crate) fn is_opaque(&self) -> bool {
         if self.unknown.is_empty() {
             return false;
